@@ -1,0 +1,11 @@
+DROP TABLE notifications;
+DROP TABLE schedule_reminders;
+DROP TABLE schedule_assignments;
+DROP TABLE schedules;
+DROP TABLE budgets;
+DROP TABLE entries;
+DROP TABLE categories;
+DROP TABLE invitations;
+DROP TABLE ledger_members;
+DROP TABLE ledgers;
+DROP TABLE members;

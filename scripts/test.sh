@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: formatting, clippy, then the tests (cargo-nextest when it
+# is installed, else cargo test) against real MariaDB and Redis (scripts/services.sh).
+# Exits non-zero on the first failure. ULIGA_LINT_OPS=1 also lints the operational
+# files (scripts/lint-ops.sh).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# shellcheck source=scripts/services.sh
+source scripts/services.sh
+
+# The tests create (and drop) their own databases on this server.
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-mysql://root@$(services_url_host "$ULIGA_DB_HOST"):$ULIGA_DB_PORT/?prefer_socket=false}"
+export TEST_REDIS_URL="${TEST_REDIS_URL:-$REDIS_URL}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-$([ "${CI:-}" = true ] && echo never || echo auto)}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+
+if [ "${ULIGA_LINT_OPS:-}" = 1 ]; then
+  step "lint operational files"
+  bash scripts/lint-ops.sh
+fi
+
+# The API contract (informational only; never fails the suite).
+contract_check=../shared/tools/contract_check.py
+if [ -f schema.graphql ] && [ -f "$contract_check" ]; then
+  step "API contract"
+  python3 "$contract_check" schema.graphql 2>&1 | tail -n 1 || true
+fi
+
+if cargo nextest --version >/dev/null 2>&1; then
+  step "cargo nextest run"
+  cargo nextest run --locked
+else
+  step "cargo test"
+  cargo test --locked
+fi

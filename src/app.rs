@@ -1,0 +1,88 @@
+//! What the service is made of, built once at start-up (or per test).
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::{
+    auth::{sessions::Sessions, tokens::TokenKeys, verification::Verification},
+    clock::Clock,
+    config::Config,
+    db::{Database, migrate},
+    graphql::{UligaSchema, build_schema},
+    mail::Mailer,
+    redis_store::Redis,
+    telemetry,
+};
+
+/// The dependencies resolvers use, shared by every request.
+#[derive(Clone)]
+pub struct Services {
+    pub config: Arc<Config>,
+    pub db: Database,
+    pub redis: Redis,
+    pub mailer: Mailer,
+    pub clock: Clock,
+    pub tokens: TokenKeys,
+}
+
+impl Services {
+    pub fn sessions(&self) -> Sessions<'_> {
+        Sessions {
+            redis: &self.redis,
+            refresh_ttl: self.config.auth.refresh_ttl,
+            max_age: self.config.auth.session_max_age,
+        }
+    }
+
+    pub fn verification(&self) -> Verification<'_> {
+        Verification { redis: &self.redis }
+    }
+}
+
+/// The HTTP layer's state.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub schema: UligaSchema,
+    pub metrics: PrometheusHandle,
+    /// Set on SIGTERM: readiness turns false so the balancer stops sending.
+    pub draining: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// Creates the database if needed, runs migrations and connects.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        migrate::create_database_if_missing(&config.database.primary_url).await?;
+        migrate::run_pending(&config.database.primary_url).await?;
+        let db = Database::connect(&config.database).await?;
+        let redis = Redis::connect(&config.redis).await?;
+        let mailer = Mailer::from_config(&config.mail)?;
+        let services = Services {
+            clock: Clock::new(config.time_zone),
+            tokens: TokenKeys::new(&config.auth.jwt_secret),
+            config: Arc::new(config),
+            db,
+            redis,
+            mailer,
+        };
+        let schema = build_schema(services.clone());
+        Ok(Self {
+            services,
+            schema,
+            metrics: telemetry::metrics_handle(),
+            draining: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+}

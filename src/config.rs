@@ -1,0 +1,218 @@
+//! Configuration, read once from the environment at start-up.
+//! Every variable is documented where it is read and in `.env.example`.
+
+use std::{env, net::SocketAddr, str::FromStr, time::Duration};
+
+use anyhow::{Context, bail};
+use chrono_tz::Tz;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `LISTEN_ADDR`: where the HTTP server listens.
+    pub listen_addr: SocketAddr,
+    pub database: DatabaseConfig,
+    pub redis: RedisConfig,
+    pub auth: AuthConfig,
+    pub mail: MailConfig,
+    pub limits: RateLimits,
+    pub api: ApiConfig,
+    /// `TIME_ZONE`: the zone in which "today" is counted (schedules, reminders).
+    pub time_zone: Tz,
+    /// `LOG_FORMAT`: `text` (default) or `json`.
+    pub json_logs: bool,
+    /// `SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may finish after SIGTERM.
+    pub shutdown_timeout: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    /// `DATABASE_URL`: the primary; every mutation runs here.
+    pub primary_url: String,
+    /// `DATABASE_REPLICA_URLS`: comma-separated read replicas (may be empty).
+    pub replica_urls: Vec<String>,
+    /// `DATABASE_POOL_SIZE`: connections per pool.
+    pub pool_size: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct RedisConfig {
+    /// `REDIS_URL`.
+    pub url: String,
+    /// `REDIS_KEY_PREFIX`: lets several deployments (or test runs) share one Redis.
+    pub key_prefix: String,
+}
+
+#[derive(Clone)]
+pub struct AuthConfig {
+    /// `JWT_SECRET`: HS256 key for access tokens, shared by every instance.
+    pub jwt_secret: Vec<u8>,
+    /// `ACCESS_TOKEN_TTL_SECONDS` (default 600).
+    pub access_ttl: Duration,
+    /// `REFRESH_TOKEN_TTL_DAYS` (default 14): each rotation extends to this from now...
+    pub refresh_ttl: Duration,
+    /// `SESSION_MAX_DAYS` (default 60): ...but never past this after the login.
+    pub session_max_age: Duration,
+    /// `VERIFICATION_CODE_TTL_SECONDS` (default 300).
+    pub code_ttl: Duration,
+    /// `VERIFICATION_TOKEN_TTL_SECONDS` (default 1800); also the reset-link lifetime.
+    pub token_ttl: Duration,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("jwt_secret", &"<redacted>")
+            .field("access_ttl", &self.access_ttl)
+            .field("refresh_ttl", &self.refresh_ttl)
+            .field("session_max_age", &self.session_max_age)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    /// `SMTP_URL` (lettre's URL form); unset: mail is written to the log.
+    pub smtp_url: Option<String>,
+    /// `MAIL_FROM`.
+    pub from: String,
+    /// `APP_BASE_URL`: the web app, for links in mail.
+    pub app_base_url: String,
+}
+
+/// The per-operation limits of the spec (section 11); all configurable so that
+/// test suites running from one address can raise them.
+#[derive(Clone, Debug)]
+pub struct RateLimits {
+    /// `RATE_LIMIT_CODE_RESEND_SECONDS` (60).
+    pub code_resend: Duration,
+    /// `RATE_LIMIT_CODE_PER_EMAIL_HOUR` (10).
+    pub code_per_email_hour: u32,
+    /// `RATE_LIMIT_CODE_PER_ADDRESS_HOUR` (30).
+    pub code_per_address_hour: u32,
+    /// `VERIFICATION_CODE_MAX_TRIES` (5): wrong tries before a code is dead.
+    pub code_max_tries: u32,
+    /// `RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL` (10 per 15 minutes).
+    pub login_failures_per_email: u32,
+    /// `RATE_LIMIT_LOGIN_PER_ADDRESS_HOUR` (100).
+    pub login_per_address_hour: u32,
+    /// `RATE_LIMIT_RESET_PER_EMAIL_HOUR` (3).
+    pub reset_per_email_hour: u32,
+    /// `RATE_LIMIT_LOOKUP_PER_ADDRESS_MINUTE` (60): `emailStatus`, `nicknameAvailable`.
+    pub lookup_per_address_minute: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct ApiConfig {
+    /// `GRAPHIQL_ENABLED` (true).
+    pub graphiql: bool,
+    /// `INTROSPECTION_ENABLED` (true).
+    pub introspection: bool,
+    /// `QUERY_MAX_DEPTH` (15).
+    pub max_depth: usize,
+    /// `QUERY_MAX_COMPLEXITY` (2000).
+    pub max_complexity: usize,
+    /// `QUERY_MAX_ALIASES` (30).
+    pub max_aliases: usize,
+    /// `BODY_LIMIT_BYTES` (1 MiB).
+    pub body_limit: usize,
+    /// `TRUST_PROXY_HEADERS` (false): take the client address from X-Real-IP /
+    /// X-Forwarded-For, as set by our nginx. Never enable without a proxy.
+    pub trust_proxy_headers: bool,
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let jwt_secret = match var("JWT_SECRET") {
+            Some(secret) if secret.len() >= 32 => secret.into_bytes(),
+            Some(_) => bail!("JWT_SECRET must be at least 32 bytes"),
+            None => {
+                tracing::warn!(
+                    "JWT_SECRET is not set: using a random key; tokens will not survive a restart or work across instances"
+                );
+                let key: [u8; 32] = rand::random();
+                key.to_vec()
+            }
+        };
+        Ok(Self {
+            listen_addr: parse_or("LISTEN_ADDR", "127.0.0.1:8080")?,
+            database: DatabaseConfig {
+                primary_url: string_or(
+                    "DATABASE_URL",
+                    "mysql://root@127.0.0.1:3306/uliga?prefer_socket=false",
+                ),
+                replica_urls: string_or("DATABASE_REPLICA_URLS", "")
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|url| !url.is_empty())
+                    .map(String::from)
+                    .collect(),
+                pool_size: parse_or("DATABASE_POOL_SIZE", "10")?,
+            },
+            redis: RedisConfig {
+                url: string_or("REDIS_URL", "redis://127.0.0.1:6379"),
+                key_prefix: string_or("REDIS_KEY_PREFIX", "uliga:"),
+            },
+            auth: AuthConfig {
+                jwt_secret,
+                access_ttl: seconds_or("ACCESS_TOKEN_TTL_SECONDS", 600)?,
+                refresh_ttl: seconds_or("REFRESH_TOKEN_TTL_DAYS", 14)?.mul_f64(86_400.0),
+                session_max_age: seconds_or("SESSION_MAX_DAYS", 60)?.mul_f64(86_400.0),
+                code_ttl: seconds_or("VERIFICATION_CODE_TTL_SECONDS", 300)?,
+                token_ttl: seconds_or("VERIFICATION_TOKEN_TTL_SECONDS", 1800)?,
+            },
+            mail: MailConfig {
+                smtp_url: var("SMTP_URL"),
+                from: string_or("MAIL_FROM", "Uliga <no-reply@uliga.app>"),
+                app_base_url: string_or("APP_BASE_URL", "http://127.0.0.1:8080"),
+            },
+            limits: RateLimits {
+                code_resend: seconds_or("RATE_LIMIT_CODE_RESEND_SECONDS", 60)?,
+                code_per_email_hour: parse_or("RATE_LIMIT_CODE_PER_EMAIL_HOUR", "10")?,
+                code_per_address_hour: parse_or("RATE_LIMIT_CODE_PER_ADDRESS_HOUR", "30")?,
+                code_max_tries: parse_or("VERIFICATION_CODE_MAX_TRIES", "5")?,
+                login_failures_per_email: parse_or("RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL", "10")?,
+                login_per_address_hour: parse_or("RATE_LIMIT_LOGIN_PER_ADDRESS_HOUR", "100")?,
+                reset_per_email_hour: parse_or("RATE_LIMIT_RESET_PER_EMAIL_HOUR", "3")?,
+                lookup_per_address_minute: parse_or("RATE_LIMIT_LOOKUP_PER_ADDRESS_MINUTE", "60")?,
+            },
+            api: ApiConfig {
+                graphiql: parse_or("GRAPHIQL_ENABLED", "true")?,
+                introspection: parse_or("INTROSPECTION_ENABLED", "true")?,
+                max_depth: parse_or("QUERY_MAX_DEPTH", "15")?,
+                max_complexity: parse_or("QUERY_MAX_COMPLEXITY", "2000")?,
+                max_aliases: parse_or("QUERY_MAX_ALIASES", "30")?,
+                body_limit: parse_or("BODY_LIMIT_BYTES", "1048576")?,
+                trust_proxy_headers: parse_or("TRUST_PROXY_HEADERS", "false")?,
+            },
+            time_zone: parse_or("TIME_ZONE", "Asia/Seoul")?,
+            json_logs: string_or("LOG_FORMAT", "text").eq_ignore_ascii_case("json"),
+            shutdown_timeout: seconds_or("SHUTDOWN_TIMEOUT_SECONDS", 30)?,
+        })
+    }
+}
+
+/// An empty variable counts as unset (env files often carry `KEY=`).
+fn var(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+fn string_or(name: &str, default: &str) -> String {
+    var(name).unwrap_or_else(|| default.to_owned())
+}
+
+fn parse_or<T>(name: &str, default: &str) -> anyhow::Result<T>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    let raw = string_or(name, default);
+    raw.trim()
+        .parse()
+        .map_err(|error| anyhow::anyhow!("{name}={raw:?} is invalid: {error}"))
+}
+
+fn seconds_or(name: &str, default: u64) -> anyhow::Result<Duration> {
+    parse_or::<u64>(name, &default.to_string())
+        .map(Duration::from_secs)
+        .with_context(|| format!("{name} must be a whole number"))
+}

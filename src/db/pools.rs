@@ -1,0 +1,130 @@
+//! The primary pool and the replica pools, and the one place that decides
+//! where a statement runs. Mutations take `Database::transaction` (primary,
+//! one transaction, in a spawned task); queries take `Database::read`.
+//! Read-your-writes and replica health plug in here, in `read`.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
+
+use diesel_async::{
+    AsyncConnection, AsyncMysqlConnection,
+    pooled_connection::{AsyncDieselConnectionManager, PoolError},
+};
+use futures_util::future::BoxFuture;
+
+use crate::{
+    config::DatabaseConfig,
+    error::{AppError, AppResult},
+};
+
+type Manager = AsyncDieselConnectionManager<AsyncMysqlConnection>;
+type Pool = bb8::Pool<Manager>;
+pub type DbConn = bb8::PooledConnection<'static, Manager>;
+
+#[derive(Clone)]
+pub struct Database {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    primary: Pool,
+    replicas: Vec<Pool>,
+    next_replica: AtomicUsize,
+}
+
+/// What a pool reports for `/metrics`.
+pub struct PoolUsage {
+    pub name: String,
+    pub connections: u32,
+    pub idle: u32,
+}
+
+impl Database {
+    pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Self> {
+        let primary = build_pool(&config.primary_url, config.pool_size).await?;
+        let mut replicas = Vec::with_capacity(config.replica_urls.len());
+        for url in &config.replica_urls {
+            replicas.push(build_pool(url, config.pool_size).await?);
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                primary,
+                replicas,
+                next_replica: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// A connection to the primary, for reads that must see the latest writes.
+    pub async fn primary(&self) -> AppResult<DbConn> {
+        self.inner.primary.get_owned().await.map_err(pool_error)
+    }
+
+    /// A connection for a query: the next replica, round-robin, or the
+    /// primary when no replica is configured.
+    pub async fn read(&self) -> AppResult<DbConn> {
+        let replicas = &self.inner.replicas;
+        if replicas.is_empty() {
+            return self.primary().await;
+        }
+        let index = self.inner.next_replica.fetch_add(1, Ordering::Relaxed) % replicas.len();
+        match replicas[index].get_owned().await {
+            Ok(conn) => Ok(conn),
+            Err(error) => {
+                tracing::warn!(replica = index, %error, "replica unavailable, reading from the primary");
+                metrics::counter!("uliga_replica_fallbacks_total").increment(1);
+                self.primary().await
+            }
+        }
+    }
+
+    /// Runs `work` in one transaction on the primary. The work runs in its own
+    /// task, so a client that disconnects cannot drop the future half-way and
+    /// return a connection with an open transaction to the pool.
+    pub async fn transaction<R, F>(&self, work: F) -> AppResult<R>
+    where
+        R: Send + 'static,
+        F: for<'c> FnOnce(&'c mut AsyncMysqlConnection) -> BoxFuture<'c, AppResult<R>>
+            + Send
+            + 'static,
+    {
+        let pool = self.inner.primary.clone();
+        let task = tokio::spawn(async move {
+            let mut conn = pool.get_owned().await.map_err(pool_error)?;
+            conn.transaction(async move |conn| work(conn).await).await
+        });
+        task.await.map_err(AppError::internal)?
+    }
+
+    pub fn usage(&self) -> Vec<PoolUsage> {
+        let usage = |name: String, pool: &Pool| {
+            let state = pool.state();
+            PoolUsage {
+                name,
+                connections: state.connections,
+                idle: state.idle_connections,
+            }
+        };
+        let mut all = vec![usage("primary".into(), &self.inner.primary)];
+        for (index, pool) in self.inner.replicas.iter().enumerate() {
+            all.push(usage(format!("replica{}", index + 1), pool));
+        }
+        all
+    }
+}
+
+async fn build_pool(url: &str, size: u32) -> anyhow::Result<Pool> {
+    let pool = bb8::Pool::builder()
+        .max_size(size)
+        .connection_timeout(std::time::Duration::from_secs(5))
+        .test_on_check_out(false)
+        .build(Manager::new(url))
+        .await?;
+    Ok(pool)
+}
+
+fn pool_error(error: bb8::RunError<PoolError>) -> AppError {
+    AppError::Unavailable(format!("database pool: {error}"))
+}

@@ -1,0 +1,47 @@
+//! The schema: the domains' roots merged, with limits applied before anything
+//! executes.
+
+pub mod context;
+pub mod errors;
+pub mod limits;
+pub mod scalars;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use crate::{
+    app::Services,
+    auth::{reset::ResetMutation, signin::SignInMutation, signup::{SignUpMutation, SignUpQuery}},
+    ledger::resolvers::LedgerQuery,
+    member::resolvers::{MeQuery, ProfileMutation},
+};
+
+#[derive(MergedObject, Default)]
+pub struct Query(MeQuery, SignUpQuery, LedgerQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(SignUpMutation, SignInMutation, ResetMutation, ProfileMutation);
+
+pub type UligaSchema = Schema<Query, Mutation, EmptySubscription>;
+
+pub fn build_schema(services: Services) -> UligaSchema {
+    let api = services.config.api.clone();
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(api.max_depth)
+        .limit_complexity(api.max_complexity)
+        .extension(errors::ErrorMapping)
+        .extension(limits::AliasLimit {
+            max_aliases: api.max_aliases,
+        })
+        .data(services);
+    if !api.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The SDL that `schema.graphql` holds; a test keeps the file current.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .finish()
+        .sdl()
+}

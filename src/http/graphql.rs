@@ -1,0 +1,251 @@
+//! `/graphql` over HTTP: POST runs anything, GET runs queries only (405 for a
+//! mutation), WebSocket upgrades go to `websocket`.
+//!
+//! Status codes follow the spec: 401 for a bad token in `Authorization`, 400
+//! for a request that cannot be parsed or validated when the client accepts
+//! `application/graphql-response+json`, and 200 for everything else.
+
+use std::{net::SocketAddr, time::Instant};
+
+use async_graphql::{
+    ErrorExtensionValues, Request, Response as GraphqlResponse, ServerError, Value,
+    parser::{parse_query, types::OperationType},
+};
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+
+use super::{
+    client_addr::client_addr,
+    media::{ResponseMedia, negotiate},
+    websocket,
+};
+use crate::{
+    app::AppState,
+    auth::access::{Access, authenticate},
+    error::{AppError, ErrorCode},
+    graphql::context::RequestContext,
+};
+
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return StatusCode::NOT_ACCEPTABLE.into_response();
+    };
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if !is_json {
+        return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
+    }
+    let request: Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            return request_error(media, format!("요청 본문을 읽을 수 없습니다: {error}"), StatusCode::BAD_REQUEST);
+        }
+    };
+    execute(state, peer, &headers, request, media).await
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    parts: Parts,
+) -> Response {
+    if is_websocket_upgrade(&parts.headers) {
+        return websocket::upgrade(state, parts).await;
+    }
+    let Some(media) = negotiate(&parts.headers) else {
+        return StatusCode::NOT_ACCEPTABLE.into_response();
+    };
+    let request = match async_graphql::http::parse_query_string(parts.uri.query().unwrap_or("")) {
+        Ok(request) => request,
+        Err(error) => {
+            return request_error(media, format!("요청을 읽을 수 없습니다: {error}"), StatusCode::BAD_REQUEST);
+        }
+    };
+    if selected_operation_type(&request) == Some(OperationType::Mutation) {
+        let mut response = request_error(
+            media,
+            "변경 요청(mutation)은 POST로 보내 주세요.".into(),
+            StatusCode::METHOD_NOT_ALLOWED,
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    debug_assert_eq!(parts.method, Method::GET);
+    execute(state, peer, &parts.headers, request, media).await
+}
+
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
+}
+
+/// The type of the operation the request would run, if it parses.
+fn selected_operation_type(request: &Request) -> Option<OperationType> {
+    let document = parse_query(&request.query).ok()?;
+    let operations = document.operations;
+    match &request.operation_name {
+        Some(name) => operations
+            .iter()
+            .find(|(candidate, _)| candidate.map(|n| n.as_str()) == Some(name.as_str()))
+            .map(|(_, operation)| operation.node.ty),
+        None => operations.iter().next().map(|(_, operation)| operation.node.ty),
+    }
+}
+
+async fn execute(
+    state: AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    request: Request,
+    media: ResponseMedia,
+) -> Response {
+    let started = Instant::now();
+    let operation = operation_label(&request);
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|value| value.to_str().unwrap_or(""));
+    let viewer = match authenticate(&state.services, authorization).await {
+        Ok(Access::Anonymous) => None,
+        Ok(Access::Viewer(viewer)) => Some(viewer),
+        Ok(Access::Rejected) => {
+            record(&operation, StatusCode::UNAUTHORIZED, &["UNAUTHENTICATED"], started);
+            return coded_error(media, StatusCode::UNAUTHORIZED, &AppError::unauthenticated());
+        }
+        Err(error) => {
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            record(&operation, status, &[error.code().as_str()], started);
+            return coded_error(media, status, &error);
+        }
+    };
+    let context = RequestContext {
+        viewer,
+        client_addr: client_addr(peer, headers, state.services.config.api.trust_proxy_headers),
+    };
+    let response = async_graphql::Schema::execute(&state.schema, request.data(context)).await;
+    let (status, response) = classify(response, media);
+    let codes: Vec<String> = response
+        .errors
+        .iter()
+        .filter_map(|error| error.extensions.as_ref()?.get("code").map(|code| code.to_string().trim_matches('"').to_owned()))
+        .collect();
+    let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+    record(&operation, status, &code_refs, started);
+    json_response(media, status, &response)
+}
+
+/// Decides the status, and gives every error a code: errors async-graphql
+/// raised before execution (parse, validation, variable types, limits) become
+/// BAD_USER_INPUT, and make the whole request a request error.
+fn classify(mut response: GraphqlResponse, media: ResponseMedia) -> (StatusCode, GraphqlResponse) {
+    let uncoded = |error: &ServerError| {
+        error
+            .extensions
+            .as_ref()
+            .is_none_or(|extensions| extensions.get("code").is_none())
+    };
+    let request_error = response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(uncoded);
+    for error in response.errors.iter_mut().filter(|error| uncoded(error)) {
+        error
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default)
+            .set("code", ErrorCode::BadUserInput.as_str());
+    }
+    let status = if request_error && media == ResponseMedia::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, response)
+}
+
+fn operation_label(request: &Request) -> String {
+    let name = request.operation_name.clone().or_else(|| {
+        let document = parse_query(&request.query).ok()?;
+        let (name, _) = document.operations.iter().next()?;
+        name.map(|name| name.to_string())
+    });
+    match name {
+        Some(name) if name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => name,
+        Some(_) => "invalid".into(),
+        None => "anonymous".into(),
+    }
+}
+
+fn record(operation: &str, status: StatusCode, codes: &[&str], started: Instant) {
+    let elapsed = started.elapsed();
+    metrics::counter!(
+        "uliga_graphql_requests_total",
+        "operation" => operation.to_owned(),
+        "status" => status.as_u16().to_string()
+    )
+    .increment(1);
+    metrics::histogram!("uliga_graphql_request_duration_seconds", "operation" => operation.to_owned())
+        .record(elapsed.as_secs_f64());
+    for code in codes {
+        metrics::counter!(
+            "uliga_graphql_errors_total",
+            "operation" => operation.to_owned(),
+            "code" => (*code).to_owned()
+        )
+        .increment(1);
+    }
+    tracing::info!(
+        operation,
+        status = status.as_u16(),
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        errors = ?codes,
+        "graphql"
+    );
+}
+
+fn json_response(media: ResponseMedia, status: StatusCode, body: &impl serde::Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(media.content_type()))],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "cannot serialize a response");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn coded_error(media: ResponseMedia, status: StatusCode, error: &AppError) -> Response {
+    let body = serde_json::json!({
+        "errors": [{
+            "message": error.user_message(),
+            "extensions": { "code": error.code().as_str() }
+        }]
+    });
+    json_response(media, status, &body)
+}
+
+fn request_error(media: ResponseMedia, message: String, status: StatusCode) -> Response {
+    let body = serde_json::json!({
+        "errors": [{
+            "message": message,
+            "extensions": { "code": ErrorCode::BadUserInput.as_str() }
+        }]
+    });
+    json_response(media, status, &body)
+}

@@ -1,0 +1,102 @@
+//! The HTTP surface: routes, middleware, serving and graceful shutdown.
+
+mod client_addr;
+mod graphiql;
+mod graphql;
+mod health;
+mod media;
+mod metrics;
+mod websocket;
+
+use std::{future::Future, net::SocketAddr, time::Duration};
+
+use axum::{Router, extract::DefaultBodyLimit, routing::get};
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use crate::app::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let api = state.services.config.api.clone();
+    let mut router = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .route("/metrics", get(metrics::render));
+    if api.graphiql {
+        router = router
+            .route("/", get(graphiql::page))
+            .route("/graphiql", get(graphiql::page));
+    }
+    router
+        .layer(DefaultBodyLimit::max(api.body_limit))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let request_id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", request_id, method = %request.method(), path = %request.uri().path())
+        }).on_response(()).on_request(()))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then stops accepting, marks the instance
+/// not ready, and gives in-flight requests up to `drain` to finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    drain: Duration,
+) -> anyhow::Result<()> {
+    let draining_state = state.clone();
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let (drain_started_tx, drain_started_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        draining_state.start_draining();
+        let _ = drain_started_tx.send(());
+    });
+    let server = async move { server.await.map_err(anyhow::Error::from) };
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result,
+        () = async {
+            let _ = drain_started_rx.await;
+            tokio::time::sleep(drain).await;
+        } => {
+            tracing::warn!("drain timeout: closing the remaining connections");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

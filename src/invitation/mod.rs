@@ -1,0 +1,3 @@
+//! Invitations to shared ledgers, by email.
+
+pub mod queries;

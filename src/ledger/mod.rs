@@ -1,0 +1,8 @@
+//! Ledgers and their memberships.
+
+pub mod categories;
+pub mod lifecycle;
+pub mod model;
+pub mod queries;
+pub mod resolvers;
+pub mod types;

@@ -1,0 +1,18 @@
+use uliga::{app::AppState, config::Config, http, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let json_logs = std::env::var("LOG_FORMAT").is_ok_and(|format| format.eq_ignore_ascii_case("json"));
+    telemetry::init_logging(json_logs);
+    let config = Config::from_env()?;
+    let listen_addr = config.listen_addr;
+    let shutdown_timeout = config.shutdown_timeout;
+    let graphiql = config.api.graphiql;
+    let state = AppState::build(config).await?;
+    let listener = tokio::net::TcpListener::bind(listen_addr).await?;
+    if graphiql {
+        tracing::info!("GraphiQL: http://{}/", listener.local_addr()?);
+    }
+    tracing::info!(address = %listener.local_addr()?, "serving /graphql");
+    http::serve(listener, state, http::shutdown_signal(), shutdown_timeout).await
+}

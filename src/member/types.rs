@@ -1,0 +1,93 @@
+//! The signed-in member's own view (`Me`) and the public `Member` profile.
+
+use async_graphql::{Context, Enum, ID, Object};
+
+use crate::{
+    error::{AppError, AppResult},
+    graphql::{context::ContextExt, scalars::DateTime},
+    ledger::{queries as ledger_queries, types::Ledger},
+    member::model::MemberRow,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum LoginType {
+    Email,
+    Google,
+    Kakao,
+}
+
+impl LoginType {
+    pub fn from_db(value: &str) -> Self {
+        match value {
+            "GOOGLE" => Self::Google,
+            "KAKAO" => Self::Kakao,
+            _ => Self::Email,
+        }
+    }
+}
+
+pub struct Me(pub MemberRow);
+
+#[Object]
+impl Me {
+    async fn id(&self) -> ID {
+        self.0.member_id().into()
+    }
+
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    async fn user_name(&self) -> &str {
+        &self.0.user_name
+    }
+
+    async fn nick_name(&self) -> &str {
+        &self.0.nick_name
+    }
+
+    async fn login_type(&self) -> LoginType {
+        LoginType::from_db(&self.0.login_type)
+    }
+
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+
+    async fn private_ledger(&self, ctx: &Context<'_>) -> AppResult<Ledger> {
+        let mut conn = ctx.services().db.read().await?;
+        ledger_queries::private_ledger_of(&mut conn, self.0.member_id())
+            .await?
+            .map(Ledger::from)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("member without a private ledger")))
+    }
+
+    /// Every ledger the viewer belongs to: the private one first, then shared
+    /// ones in the order the viewer joined them.
+    async fn ledgers(&self, ctx: &Context<'_>) -> AppResult<Vec<Ledger>> {
+        let mut conn = ctx.services().db.read().await?;
+        Ok(ledger_queries::list_for_member(&mut conn, self.0.member_id())
+            .await?
+            .into_iter()
+            .map(Ledger::from)
+            .collect())
+    }
+}
+
+/// Public profile of a member, as other members of a shared ledger see it.
+pub struct Member(pub MemberRow);
+
+#[Object]
+impl Member {
+    async fn id(&self) -> ID {
+        self.0.member_id().into()
+    }
+
+    async fn nick_name(&self) -> &str {
+        &self.0.nick_name
+    }
+
+    async fn user_name(&self) -> &str {
+        &self.0.user_name
+    }
+}
