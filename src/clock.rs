@@ -22,7 +22,10 @@ impl Clock {
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        let offset = *self.offset.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let offset = *self
+            .offset
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         Utc::now() + offset
     }
 
@@ -37,7 +40,10 @@ impl Clock {
 
     /// Moves the clock forward (or back) by `by`; for tests.
     pub fn advance(&self, by: Duration) {
-        let mut offset = self.offset.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut offset = self
+            .offset
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *offset += by;
     }
 }
@@ -49,7 +55,9 @@ mod tests {
     #[test]
     fn today_is_counted_in_the_configured_zone() {
         let clock = Clock::new(chrono_tz::Asia::Seoul);
-        let seoul_today = Utc::now().with_timezone(&chrono_tz::Asia::Seoul).date_naive();
+        let seoul_today = Utc::now()
+            .with_timezone(&chrono_tz::Asia::Seoul)
+            .date_naive();
         assert_eq!(clock.today(), seoul_today);
     }
 

@@ -190,12 +190,23 @@ mod tests {
             (AppError::not_found("없음"), "\"NOT_FOUND\""),
             (AppError::bad_input("email", "잘못됨"), "\"BAD_USER_INPUT\""),
             (AppError::conflict("email", "중복"), "\"CONFLICT\""),
-            (AppError::RateLimited { retry_after_secs: 3 }, "\"RATE_LIMITED\""),
+            (
+                AppError::RateLimited {
+                    retry_after_secs: 3,
+                },
+                "\"RATE_LIMITED\"",
+            ),
             (AppError::Unavailable("db".into()), "\"UNAVAILABLE\""),
-            (AppError::internal(anyhow::anyhow!("secret detail")), "\"INTERNAL\""),
+            (
+                AppError::internal(anyhow::anyhow!("secret detail")),
+                "\"INTERNAL\"",
+            ),
         ];
         for (error, code) in cases {
-            assert_eq!(extension(&client_view(error), "code").as_deref(), Some(code));
+            assert_eq!(
+                extension(&client_view(error), "code").as_deref(),
+                Some(code)
+            );
         }
     }
 
@@ -209,9 +220,14 @@ mod tests {
     fn bad_input_names_the_field_and_rate_limit_the_wait() {
         let error = client_view(AppError::bad_input("input.nickName", "닉네임 형식"));
         assert_eq!(error.message, "닉네임 형식");
-        assert_eq!(extension(&error, "field").as_deref(), Some("\"input.nickName\""));
+        assert_eq!(
+            extension(&error, "field").as_deref(),
+            Some("\"input.nickName\"")
+        );
 
-        let error = client_view(AppError::RateLimited { retry_after_secs: 42 });
+        let error = client_view(AppError::RateLimited {
+            retry_after_secs: 42,
+        });
         assert_eq!(extension(&error, "retryAfter").as_deref(), Some("42"));
     }
 }

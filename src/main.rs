@@ -2,7 +2,8 @@ use uliga::{app::AppState, config::Config, http, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let json_logs = std::env::var("LOG_FORMAT").is_ok_and(|format| format.eq_ignore_ascii_case("json"));
+    let json_logs =
+        std::env::var("LOG_FORMAT").is_ok_and(|format| format.eq_ignore_ascii_case("json"));
     telemetry::init_logging(json_logs);
     let config = Config::from_env()?;
     let listen_addr = config.listen_addr;

@@ -63,7 +63,11 @@ mod tests {
     async fn hashes_are_argon2id_and_verify_only_the_right_password() {
         let hashed = hash("abcd123!".into()).await.unwrap();
         assert!(hashed.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify(Some(hashed.clone()), "abcd123!".into()).await.unwrap());
+        assert!(
+            verify(Some(hashed.clone()), "abcd123!".into())
+                .await
+                .unwrap()
+        );
         assert!(!verify(Some(hashed), "abcd123?".into()).await.unwrap());
         assert!(!verify(None, "abcd123!".into()).await.unwrap());
     }

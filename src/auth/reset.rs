@@ -63,7 +63,12 @@ impl ResetMutation {
     }
 
     /// Sets a new password with a reset token and ends every session.
-    async fn reset_password(&self, ctx: &Context<'_>, token: String, new_password: String) -> AppResult<bool> {
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        new_password: String,
+    ) -> AppResult<bool> {
         let services = ctx.services();
         let new_password = Password::parse("newPassword", &new_password)?;
         let invalid = || {

@@ -25,8 +25,7 @@ pub fn sha256_hex(value: &str) -> String {
 /// how much of a guess was right.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

@@ -87,7 +87,11 @@ impl Sessions<'_> {
     }
 
     /// Starts a new session (a sign-in on one device).
-    pub async fn create(&self, member_id: MemberId, now: DateTime<Utc>) -> AppResult<IssuedRefreshToken> {
+    pub async fn create(
+        &self,
+        member_id: MemberId,
+        now: DateTime<Utc>,
+    ) -> AppResult<IssuedRefreshToken> {
         let session_id = uuid::Uuid::new_v4().simple().to_string();
         let secret = random_token();
         let ttl = self.refresh_ttl.as_secs();
@@ -156,7 +160,11 @@ impl Sessions<'_> {
     }
 
     /// Whether `refresh_token` is the current token of a session of `member_id`.
-    pub async fn session_of(&self, refresh_token: &str, member_id: MemberId) -> AppResult<Option<String>> {
+    pub async fn session_of(
+        &self,
+        refresh_token: &str,
+        member_id: MemberId,
+    ) -> AppResult<Option<String>> {
         let Some((session_id, secret)) = split_token(refresh_token) else {
             return Ok(None);
         };

@@ -26,7 +26,12 @@ pub struct SignInMutation;
 
 #[Object]
 impl SignInMutation {
-    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> AppResult<AuthPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> AppResult<AuthPayload> {
         let services = ctx.services();
         let limits = &services.config.limits;
         let address = ctx.request().client_addr.to_string();
@@ -58,7 +63,9 @@ impl SignInMutation {
             let mut conn = services.db.primary().await?;
             member_queries::find_active_by_email(&mut conn, &normalized).await?
         };
-        let hash = member.as_ref().and_then(|member| member.password_hash.clone());
+        let hash = member
+            .as_ref()
+            .and_then(|member| member.password_hash.clone());
         if !password::verify(hash, password).await? {
             // Counting this failure may itself trip the limit; the answer for
             // this attempt is still the plain "wrong credentials".
@@ -73,7 +80,11 @@ impl SignInMutation {
     }
 
     /// Rotates the refresh token; reusing an old one revokes the whole session.
-    async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> AppResult<AuthPayload> {
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> AppResult<AuthPayload> {
         let services = ctx.services();
         let now = services.clock.now();
         let (member_id, refresh) = match services.sessions().rotate(&refresh_token, now).await? {
@@ -87,12 +98,18 @@ impl SignInMutation {
             member_queries::find_active(&mut conn, member_id).await?
         };
         let Some(member) = member else {
-            services.sessions().end(member_id, &refresh.session_id).await?;
+            services
+                .sessions()
+                .end(member_id, &refresh.session_id)
+                .await?;
             return Err(AppError::Unauthenticated(SESSION_ENDED.into()));
         };
-        let access = services
-            .tokens
-            .issue(member_id, &refresh.session_id, now, services.config.auth.access_ttl)?;
+        let access = services.tokens.issue(
+            member_id,
+            &refresh.session_id,
+            now,
+            services.config.auth.access_ttl,
+        )?;
         Ok(AuthPayload {
             access_token: access.token,
             access_token_expires_at: access.expires_at.into(),
@@ -106,7 +123,10 @@ impl SignInMutation {
     async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> AppResult<bool> {
         let viewer = ctx.viewer()?;
         let sessions = ctx.services().sessions();
-        let Some(session_id) = sessions.session_of(&refresh_token, viewer.member_id).await? else {
+        let Some(session_id) = sessions
+            .session_of(&refresh_token, viewer.member_id)
+            .await?
+        else {
             return Err(AppError::bad_input(
                 "refreshToken",
                 "이 기기의 세션이 아니거나 이미 끝난 세션입니다.",
@@ -119,7 +139,10 @@ impl SignInMutation {
     /// Ends every session of the caller, on every device.
     async fn logout_everywhere(&self, ctx: &Context<'_>) -> AppResult<bool> {
         let viewer = ctx.viewer()?;
-        ctx.services().sessions().end_all(viewer.member_id, None).await?;
+        ctx.services()
+            .sessions()
+            .end_all(viewer.member_id, None)
+            .await?;
         Ok(true)
     }
 }

@@ -122,12 +122,17 @@ impl SignUpMutation {
         .await?;
         {
             let mut conn = services.db.primary().await?;
-            if member_queries::find_active_by_email(&mut conn, &normalized).await?.is_some() {
+            if member_queries::find_active_by_email(&mut conn, &normalized)
+                .await?
+                .is_some()
+            {
                 return Err(AppError::conflict("email", "이미 가입된 이메일입니다."));
             }
         }
         let verification = services.verification();
-        verification.claim_cooldown(&normalized, limits.code_resend).await?;
+        verification
+            .claim_cooldown(&normalized, limits.code_resend)
+            .await?;
         Limit {
             bucket: "code-email",
             subject: &normalized,
@@ -141,14 +146,19 @@ impl SignUpMutation {
         let code = verification.issue_code(&normalized, code_ttl).await?;
         services
             .mailer
-            .send(email.as_str(), verification_code_mail(&code, code_ttl.as_secs().div_ceil(60)))
+            .send(
+                email.as_str(),
+                verification_code_mail(&code, code_ttl.as_secs().div_ceil(60)),
+            )
             .await?;
         let now = services.clock.now();
         Ok(VerificationCodeSent {
             email: email.as_str().to_owned(),
-            expires_at: (now + chrono::Duration::from_std(code_ttl).map_err(AppError::internal)?).into(),
-            resend_after: (now + chrono::Duration::from_std(limits.code_resend).map_err(AppError::internal)?)
+            expires_at: (now + chrono::Duration::from_std(code_ttl).map_err(AppError::internal)?)
                 .into(),
+            resend_after: (now
+                + chrono::Duration::from_std(limits.code_resend).map_err(AppError::internal)?)
+            .into(),
         })
     }
 
@@ -163,7 +173,11 @@ impl SignUpMutation {
         let normalized = email.normalized();
         let verification = services.verification();
         let check = verification
-            .check_code(&normalized, code.trim(), services.config.limits.code_max_tries)
+            .check_code(
+                &normalized,
+                code.trim(),
+                services.config.limits.code_max_tries,
+            )
             .await?;
         match check {
             CodeCheck::Accepted => {}
@@ -190,8 +204,9 @@ impl SignUpMutation {
         let token = verification.issue_token(&normalized, token_ttl).await?;
         Ok(EmailVerification {
             verification_token: token,
-            expires_at: (services.clock.now() + chrono::Duration::from_std(token_ttl).map_err(AppError::internal)?)
-                .into(),
+            expires_at: (services.clock.now()
+                + chrono::Duration::from_std(token_ttl).map_err(AppError::internal)?)
+            .into(),
         })
     }
 
@@ -203,7 +218,12 @@ impl SignUpMutation {
         let nick_name = NickName::parse("input.nickName", &input.nick_name)?;
         let normalized = email.normalized();
         let verification = services.verification();
-        if verification.token_email(&input.verification_token).await?.as_deref() != Some(&normalized) {
+        if verification
+            .token_email(&input.verification_token)
+            .await?
+            .as_deref()
+            != Some(&normalized)
+        {
             return Err(AppError::bad_input(
                 "input.verificationToken",
                 "이메일 인증이 만료되었거나 올바르지 않습니다. 다시 인증해 주세요.",
@@ -258,7 +278,10 @@ async fn create_member(
                         let mut row = NewNotification::new(
                             member_id.0,
                             NotificationKind::InvitationReceived,
-                            invitation_received_message(&invitation.inviter_nick_name, &invitation.ledger_name),
+                            invitation_received_message(
+                                &invitation.inviter_nick_name,
+                                &invitation.ledger_name,
+                            ),
                             now,
                         );
                         row.actor_id = Some(invitation.inviter_id);

@@ -96,7 +96,12 @@ mod tests {
     fn issued_tokens_verify() {
         let keys = TokenKeys::new(SECRET);
         let issued = keys
-            .issue(MemberId(5), "s1", Utc::now(), std::time::Duration::from_secs(600))
+            .issue(
+                MemberId(5),
+                "s1",
+                Utc::now(),
+                std::time::Duration::from_secs(600),
+            )
             .unwrap();
         let verified = keys.verify(&issued.token).unwrap();
         assert_eq!(verified.member_id, MemberId(5));
@@ -114,7 +119,12 @@ mod tests {
 
         let other_key = TokenKeys::new(b"another-secret-another-secret-xx");
         let foreign = other_key
-            .issue(MemberId(5), "s1", Utc::now(), std::time::Duration::from_secs(600))
+            .issue(
+                MemberId(5),
+                "s1",
+                Utc::now(),
+                std::time::Duration::from_secs(600),
+            )
             .unwrap();
         assert!(keys.verify(&foreign.token).is_none());
 
@@ -130,7 +140,10 @@ mod tests {
 
         let hs512 = encode(
             &Header::new(Algorithm::HS512),
-            &AccessClaims { typ: "access".into(), ..claims },
+            &AccessClaims {
+                typ: "access".into(),
+                ..claims
+            },
             &keys.encoding,
         )
         .unwrap();

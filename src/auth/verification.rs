@@ -99,7 +99,12 @@ impl Verification<'_> {
         Ok(code)
     }
 
-    pub async fn check_code(&self, email: &str, code: &str, max_tries: u32) -> AppResult<CodeCheck> {
+    pub async fn check_code(
+        &self,
+        email: &str,
+        code: &str,
+        max_tries: u32,
+    ) -> AppResult<CodeCheck> {
         let mut conn = self.redis.conn().await?;
         let (status, tries_left): (i64, i64) = CHECK_CODE
             .key(self.code_key(email))

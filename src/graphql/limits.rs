@@ -64,9 +64,7 @@ fn count_aliases(selection_set: &SelectionSet) -> usize {
                 usize::from(field.node.alias.is_some())
                     + count_aliases(&field.node.selection_set.node)
             }
-            Selection::InlineFragment(fragment) => {
-                count_aliases(&fragment.node.selection_set.node)
-            }
+            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
             Selection::FragmentSpread(_) => 0,
         })
         .sum()

@@ -10,7 +10,11 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::{
     app::Services,
-    auth::{reset::ResetMutation, signin::SignInMutation, signup::{SignUpMutation, SignUpQuery}},
+    auth::{
+        reset::ResetMutation,
+        signin::SignInMutation,
+        signup::{SignUpMutation, SignUpQuery},
+    },
     ledger::resolvers::LedgerQuery,
     member::resolvers::{MeQuery, ProfileMutation},
 };
@@ -19,7 +23,12 @@ use crate::{
 pub struct Query(MeQuery, SignUpQuery, LedgerQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(SignUpMutation, SignInMutation, ResetMutation, ProfileMutation);
+pub struct Mutation(
+    SignUpMutation,
+    SignInMutation,
+    ResetMutation,
+    ProfileMutation,
+);
 
 pub type UligaSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -94,8 +94,17 @@ mod tests {
     #[test]
     fn dates_parse_only_real_calendar_days() {
         assert!(<Date as ScalarType>::parse(Value::String("2026-02-28".into())).is_ok());
-        for bad in ["2026-02-30", "2026-13-01", "2026-1-01", "20260101", "2026-01-01T00:00"] {
-            assert!(<Date as ScalarType>::parse(Value::String(bad.into())).is_err(), "{bad}");
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "2026-1-01",
+            "20260101",
+            "2026-01-01T00:00",
+        ] {
+            assert!(
+                <Date as ScalarType>::parse(Value::String(bad.into())).is_err(),
+                "{bad}"
+            );
         }
     }
 
@@ -112,7 +121,10 @@ mod tests {
 
     #[test]
     fn money_is_a_whole_number_with_checked_arithmetic() {
-        assert!(<Money as ScalarType>::parse(Value::Number(serde_json::Number::from_f64(1.5).unwrap().into())).is_err());
+        assert!(
+            <Money as ScalarType>::parse(Value::Number(serde_json::Number::from_f64(1.5).unwrap()))
+                .is_err()
+        );
         assert_eq!(Money(i64::MAX).checked_add(Money(1)), None);
         assert_eq!(Money(5).checked_sub(Money(7)), Some(Money(-2)));
     }

@@ -37,6 +37,9 @@ mod tests {
         assert_eq!(client_addr(peer, &headers, false), peer.ip());
         assert_eq!(client_addr(peer, &headers, true).to_string(), "203.0.113.9");
         headers.insert("x-real-ip", "198.51.100.4".parse().unwrap());
-        assert_eq!(client_addr(peer, &headers, true).to_string(), "198.51.100.4");
+        assert_eq!(
+            client_addr(peer, &headers, true).to_string(),
+            "198.51.100.4"
+        );
     }
 }

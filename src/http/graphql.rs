@@ -42,14 +42,23 @@ pub async fn post(
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.trim_start().to_ascii_lowercase().starts_with("application/json"));
+        .is_some_and(|value| {
+            value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
     if !is_json {
         return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
     }
     let request: Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {
-            return request_error(media, format!("요청 본문을 읽을 수 없습니다: {error}"), StatusCode::BAD_REQUEST);
+            return request_error(
+                media,
+                format!("요청 본문을 읽을 수 없습니다: {error}"),
+                StatusCode::BAD_REQUEST,
+            );
         }
     };
     execute(state, peer, &headers, request, media).await
@@ -69,7 +78,11 @@ pub async fn get(
     let request = match async_graphql::http::parse_query_string(parts.uri.query().unwrap_or("")) {
         Ok(request) => request,
         Err(error) => {
-            return request_error(media, format!("요청을 읽을 수 없습니다: {error}"), StatusCode::BAD_REQUEST);
+            return request_error(
+                media,
+                format!("요청을 읽을 수 없습니다: {error}"),
+                StatusCode::BAD_REQUEST,
+            );
         }
     };
     if selected_operation_type(&request) == Some(OperationType::Mutation) {
@@ -103,7 +116,10 @@ fn selected_operation_type(request: &Request) -> Option<OperationType> {
             .iter()
             .find(|(candidate, _)| candidate.map(|n| n.as_str()) == Some(name.as_str()))
             .map(|(_, operation)| operation.node.ty),
-        None => operations.iter().next().map(|(_, operation)| operation.node.ty),
+        None => operations
+            .iter()
+            .next()
+            .map(|(_, operation)| operation.node.ty),
     }
 }
 
@@ -123,8 +139,17 @@ async fn execute(
         Ok(Access::Anonymous) => None,
         Ok(Access::Viewer(viewer)) => Some(viewer),
         Ok(Access::Rejected) => {
-            record(&operation, StatusCode::UNAUTHORIZED, &["UNAUTHENTICATED"], started);
-            return coded_error(media, StatusCode::UNAUTHORIZED, &AppError::unauthenticated());
+            record(
+                &operation,
+                StatusCode::UNAUTHORIZED,
+                &["UNAUTHENTICATED"],
+                started,
+            );
+            return coded_error(
+                media,
+                StatusCode::UNAUTHORIZED,
+                &AppError::unauthenticated(),
+            );
         }
         Err(error) => {
             let status = StatusCode::SERVICE_UNAVAILABLE;
@@ -141,7 +166,13 @@ async fn execute(
     let codes: Vec<String> = response
         .errors
         .iter()
-        .filter_map(|error| error.extensions.as_ref()?.get("code").map(|code| code.to_string().trim_matches('"').to_owned()))
+        .filter_map(|error| {
+            error
+                .extensions
+                .as_ref()?
+                .get("code")
+                .map(|code| code.to_string().trim_matches('"').to_owned())
+        })
         .collect();
     let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
     record(&operation, status, &code_refs, started);
@@ -182,7 +213,11 @@ fn operation_label(request: &Request) -> String {
         name.map(|name| name.to_string())
     });
     match name {
-        Some(name) if name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => name,
+        Some(name)
+            if name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            name
+        }
         Some(_) => "invalid".into(),
         None => "anonymous".into(),
     }
@@ -215,11 +250,18 @@ fn record(operation: &str, status: StatusCode, codes: &[&str], started: Instant)
     );
 }
 
-fn json_response(media: ResponseMedia, status: StatusCode, body: &impl serde::Serialize) -> Response {
+fn json_response(
+    media: ResponseMedia,
+    status: StatusCode,
+    body: &impl serde::Serialize,
+) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => (
             status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static(media.content_type()))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(media.content_type()),
+            )],
             bytes,
         )
             .into_response(),

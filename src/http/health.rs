@@ -15,7 +15,10 @@ pub async fn live() -> impl IntoResponse {
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let services = &state.services;
     let primary = match services.db.primary().await {
-        Ok(mut conn) => diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok(),
+        Ok(mut conn) => diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .is_ok(),
         Err(_) => false,
     };
     let redis = services.redis.ping().await.is_ok();
@@ -28,7 +31,11 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
         .collect();
     let draining = state.is_draining();
     let ready = primary && redis && !draining;
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (
         status,
         Json(json!({

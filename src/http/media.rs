@@ -26,7 +26,10 @@ impl ResponseMedia {
 /// highest q (earlier wins a tie). No `Accept` means `application/json`;
 /// `None` means nothing acceptable (406).
 pub fn negotiate(headers: &HeaderMap) -> Option<ResponseMedia> {
-    let Some(accept) = headers.get(header::ACCEPT).and_then(|value| value.to_str().ok()) else {
+    let Some(accept) = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+    else {
         return Some(ResponseMedia::Json);
     };
     let mut best: Option<(f32, ResponseMedia)> = None;
@@ -63,11 +66,15 @@ mod tests {
     fn negotiation_follows_accept() {
         assert_eq!(negotiate(&HeaderMap::new()), Some(ResponseMedia::Json));
         assert_eq!(
-            negotiate(&accept("application/graphql-response+json, application/json;q=0.9")),
+            negotiate(&accept(
+                "application/graphql-response+json, application/json;q=0.9"
+            )),
             Some(ResponseMedia::GraphqlResponseJson)
         );
         assert_eq!(
-            negotiate(&accept("application/json, application/graphql-response+json")),
+            negotiate(&accept(
+                "application/json, application/graphql-response+json"
+            )),
             Some(ResponseMedia::Json)
         );
         assert_eq!(negotiate(&accept("*/*")), Some(ResponseMedia::Json));

@@ -12,7 +12,10 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
             .set(f64::from(pool.idle));
     }
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(),
     )
 }

@@ -51,7 +51,9 @@ pub async fn upgrade(state: AppState, mut parts: Parts) -> Response {
                             });
                             Ok(data)
                         }
-                        Access::Anonymous | Access::Rejected => Err(AppError::unauthenticated().into()),
+                        Access::Anonymous | Access::Rejected => {
+                            Err(AppError::unauthenticated().into())
+                        }
                     }
                 })
                 .serve()

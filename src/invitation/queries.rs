@@ -44,12 +44,14 @@ pub async fn pending_for_email(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, ledger_id, ledger_name, inviter_id, inviter_nick_name)| PendingInvitation {
-            id,
-            ledger_id,
-            ledger_name,
-            inviter_id,
-            inviter_nick_name,
-        })
+        .map(
+            |(id, ledger_id, ledger_name, inviter_id, inviter_nick_name)| PendingInvitation {
+                id,
+                ledger_id,
+                ledger_name,
+                inviter_id,
+                inviter_nick_name,
+            },
+        )
         .collect())
 }

@@ -32,7 +32,11 @@ struct NewCategory<'a> {
 }
 
 /// Adds the default categories, the fallback last.
-pub async fn insert_defaults(conn: &mut Conn, ledger: LedgerId, now: NaiveDateTime) -> AppResult<()> {
+pub async fn insert_defaults(
+    conn: &mut Conn,
+    ledger: LedgerId,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let rows: Vec<NewCategory> = DEFAULT_CATEGORIES
         .iter()
         .map(|name| (*name, false))

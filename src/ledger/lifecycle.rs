@@ -8,7 +8,9 @@ use diesel_async::RunQueryDsl;
 use crate::{
     db::{
         Conn,
-        schema::{budgets, categories, entries, invitations, ledger_members, ledgers, members, schedules},
+        schema::{
+            budgets, categories, entries, invitations, ledger_members, ledgers, members, schedules,
+        },
     },
     error::AppResult,
     ids::{LedgerId, MemberId},
@@ -70,7 +72,11 @@ pub async fn leave_shared(
     let memberships: Vec<(i64, i64, String)> = ledger_members::table
         .filter(ledger_members::ledger_id.eq(ledger.0))
         .order(ledger_members::id)
-        .select((ledger_members::id, ledger_members::member_id, ledger_members::role))
+        .select((
+            ledger_members::id,
+            ledger_members::member_id,
+            ledger_members::role,
+        ))
         .for_update()
         .load(conn)
         .await?;
@@ -78,8 +84,10 @@ pub async fn leave_shared(
         return Ok(());
     };
     let leaver_was_admin = leaving.2 == ROLE_ADMIN;
-    let remaining: Vec<&(i64, i64, String)> =
-        memberships.iter().filter(|(_, id, _)| *id != member.0).collect();
+    let remaining: Vec<&(i64, i64, String)> = memberships
+        .iter()
+        .filter(|(_, id, _)| *id != member.0)
+        .collect();
 
     diesel::delete(ledger_members::table.filter(ledger_members::id.eq(leaving.0)))
         .execute(conn)
@@ -139,7 +147,10 @@ pub async fn delete_shared(conn: &mut Conn, ledger: LedgerId, now: NaiveDateTime
             .filter(invitations::ledger_id.eq(ledger.0))
             .filter(invitations::status.eq("PENDING")),
     )
-    .set((invitations::status.eq("CANCELED"), invitations::responded_at.eq(now)))
+    .set((
+        invitations::status.eq("CANCELED"),
+        invitations::responded_at.eq(now),
+    ))
     .execute(conn)
     .await?;
     diesel::update(ledgers::table.filter(ledgers::id.eq(ledger.0)))

@@ -23,7 +23,10 @@ pub async fn find_active(conn: &mut Conn, id: MemberId) -> AppResult<Option<Memb
 }
 
 /// The active member with this email; `normalized` is the lower-cased email.
-pub async fn find_active_by_email(conn: &mut Conn, normalized: &str) -> AppResult<Option<MemberRow>> {
+pub async fn find_active_by_email(
+    conn: &mut Conn,
+    normalized: &str,
+) -> AppResult<Option<MemberRow>> {
     Ok(members::table
         .filter(members::active_email.eq(normalized))
         .select(MemberRow::as_select())
@@ -110,9 +113,7 @@ pub async fn find_many(conn: &mut Conn, ids: &[i64]) -> AppResult<Vec<MemberRow>
 
 fn map_unique_violation(error: diesel::result::Error) -> AppError {
     match unique_violation_key(&error) {
-        Some("uq_members_active_email") => {
-            AppError::conflict("email", "이미 가입된 이메일입니다.")
-        }
+        Some("uq_members_active_email") => AppError::conflict("email", "이미 가입된 이메일입니다."),
         Some("uq_members_active_nick_name") => {
             AppError::conflict("nickName", "이미 사용 중인 닉네임입니다.")
         }

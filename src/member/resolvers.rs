@@ -104,8 +104,13 @@ impl ProfileMutation {
         let hash = password::hash(new_password.expose().to_owned()).await?;
         {
             let mut conn = services.db.primary().await?;
-            member_queries::update_password(&mut conn, viewer.member_id, &hash, services.clock.now_naive())
-                .await?;
+            member_queries::update_password(
+                &mut conn,
+                viewer.member_id,
+                &hash,
+                services.clock.now_naive(),
+            )
+            .await?;
         }
         services
             .sessions()
@@ -129,7 +134,9 @@ impl ProfileMutation {
         let now = services.clock.now_naive();
         services
             .db
-            .transaction(move |conn| async move { delete_member(conn, member_id, now).await }.boxed())
+            .transaction(move |conn| {
+                async move { delete_member(conn, member_id, now).await }.boxed()
+            })
             .await?;
         services.sessions().end_all(member_id, None).await?;
         Ok(true)

@@ -66,11 +66,13 @@ impl Me {
     /// ones in the order the viewer joined them.
     async fn ledgers(&self, ctx: &Context<'_>) -> AppResult<Vec<Ledger>> {
         let mut conn = ctx.services().db.read().await?;
-        Ok(ledger_queries::list_for_member(&mut conn, self.0.member_id())
-            .await?
-            .into_iter()
-            .map(Ledger::from)
-            .collect())
+        Ok(
+            ledger_queries::list_for_member(&mut conn, self.0.member_id())
+                .await?
+                .into_iter()
+                .map(Ledger::from)
+                .collect(),
+        )
     }
 }
 

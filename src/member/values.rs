@@ -11,7 +11,10 @@ impl Email {
     pub fn parse(field: &'static str, raw: &str) -> AppResult<Self> {
         let trimmed = raw.trim();
         if trimmed.chars().count() > 254 || !email_address::EmailAddress::is_valid(trimmed) {
-            return Err(AppError::bad_input(field, "이메일 형식이 올바르지 않습니다."));
+            return Err(AppError::bad_input(
+                field,
+                "이메일 형식이 올바르지 않습니다.",
+            ));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -114,7 +117,13 @@ mod tests {
 
     #[test]
     fn nicknames_are_2_to_19_letters_digits_or_hangul() {
-        for good in ["우리", "kim123", "가계부지킴이", "a1", "abcdefghijklmnopqrs"] {
+        for good in [
+            "우리",
+            "kim123",
+            "가계부지킴이",
+            "a1",
+            "abcdefghijklmnopqrs",
+        ] {
             assert!(NickName::parse("nickName", good).is_ok(), "{good}");
         }
         for bad in ["a", "abcdefghijklmnopqrst", "kim!", "김 철수", "", "🙂🙂"] {
@@ -124,7 +133,10 @@ mod tests {
 
     #[test]
     fn user_names_are_1_to_30_characters() {
-        assert_eq!(UserName::parse("userName", " 김철수 ").unwrap().as_str(), "김철수");
+        assert_eq!(
+            UserName::parse("userName", " 김철수 ").unwrap().as_str(),
+            "김철수"
+        );
         assert!(UserName::parse("userName", "   ").is_err());
         assert!(UserName::parse("userName", &"가".repeat(31)).is_err());
         assert!(UserName::parse("userName", &"가".repeat(30)).is_ok());
@@ -134,7 +146,13 @@ mod tests {
     fn passwords_need_length_letter_digit_and_symbol() {
         assert!(Password::parse("password", "abcd123!").is_ok());
         assert!(Password::parse("password", "비밀번호123!").is_ok());
-        for bad in ["abc123!", "abcdefgh!", "12345678!", "abcd1234", &"a1!".repeat(22)] {
+        for bad in [
+            "abc123!",
+            "abcdefgh!",
+            "12345678!",
+            "abcd1234",
+            &"a1!".repeat(22),
+        ] {
             assert!(Password::parse("password", bad).is_err(), "{bad}");
         }
     }

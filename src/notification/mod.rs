@@ -47,7 +47,12 @@ pub struct NewNotification {
 }
 
 impl NewNotification {
-    pub fn new(recipient_id: i64, kind: NotificationKind, message: String, now: NaiveDateTime) -> Self {
+    pub fn new(
+        recipient_id: i64,
+        kind: NotificationKind,
+        message: String,
+        now: NaiveDateTime,
+    ) -> Self {
         Self {
             recipient_id,
             kind: kind.as_str(),

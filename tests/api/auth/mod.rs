@@ -1,0 +1,5 @@
+mod reset;
+mod sessions;
+mod signin;
+mod signup;
+mod tokens;

@@ -1,0 +1,235 @@
+//! GraphQL over HTTP: methods, media types, status codes, limits, and the
+//! operational endpoints.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, expect_error, expect_ok};
+
+async fn post_with_accept(app: &TestApp, accept: &str, query: &str) -> (StatusCode, String, Value) {
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .header("accept", accept)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (status, content_type, response.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_runs_queries_but_not_mutations() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client()
+        .get(app.url("/graphql"))
+        .query(&[("query", "{ nicknameAvailable(nickName: \"abc\") }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(expect_ok(&body)["nicknameAvailable"], true);
+
+    let response = app
+        .client()
+        .get(app.url("/graphql"))
+        .query(&[("query", "mutation { logoutEverywhere }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "POST");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_requests_are_400_only_for_the_graphql_response_media_type() {
+    let app = TestApp::spawn().await;
+    let invalid = "{ me { noSuchField } }";
+    let (status, content_type, body) =
+        post_with_accept(&app, "application/graphql-response+json", invalid).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(content_type.starts_with("application/graphql-response+json"));
+    expect_error(&body, "BAD_USER_INPUT");
+
+    let (status, content_type, body) = post_with_accept(&app, "application/json", invalid).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("application/json"));
+    expect_error(&body, "BAD_USER_INPUT");
+
+    let (status, _, body) =
+        post_with_accept(&app, "application/graphql-response+json", "{ me {").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    expect_error(&body, "BAD_USER_INPUT");
+
+    // An execution error is not a request error.
+    let (status, _, body) =
+        post_with_accept(&app, "application/graphql-response+json", "{ me { id } }").await;
+    assert_eq!(status, StatusCode::OK);
+    expect_error(&body, "UNAUTHENTICATED");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_bodies_and_media_types_are_refused() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .header("content-type", "text/plain")
+        .body("{ me { id } }")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    let huge = format!("{{ \"query\": \"{}\" }}", "a".repeat(2 << 20));
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .header("accept", "text/html")
+        .body(r#"{"query":"{ __typename }"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_ACCEPTABLE);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn abusive_queries_are_rejected_before_they_run() {
+    let app = TestApp::spawn_with(|config| {
+        config.api.max_aliases = 3;
+        config.api.max_depth = 4;
+    })
+    .await;
+    let aliases = "{ a: __typename b: __typename c: __typename d: __typename }";
+    let (status, _, body) =
+        post_with_accept(&app, "application/graphql-response+json", aliases).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("별칭")
+    );
+
+    let deep = "{ __schema { types { fields { type { ofType { name } } } } } }";
+    let (status, _, _) = post_with_accept(&app, "application/graphql-response+json", deep).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, _, body) = post_with_accept(
+        &app,
+        "application/graphql-response+json",
+        "{ a: __typename b: __typename }",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    expect_ok(&body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn introspection_and_graphiql_can_be_turned_off() {
+    let app = TestApp::spawn_with(|config| {
+        config.api.introspection = false;
+        config.api.graphiql = false;
+    })
+    .await;
+    let (_, _, body) = post_with_accept(
+        &app,
+        "application/json",
+        "{ __schema { queryType { name } } }",
+    )
+    .await;
+    assert_eq!(body["data"]["__schema"], Value::Null, "{body}");
+    let response = app.client().get(app.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    let enabled = TestApp::spawn().await;
+    let response = enabled.client().get(enabled.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains("graphiql"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_and_metrics_report_the_service() {
+    let app = TestApp::spawn().await;
+    let live = app
+        .client()
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    let ready = app
+        .client()
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    let ready: Value = ready.json().await.unwrap();
+    assert_eq!(ready["primary"], true);
+    assert_eq!(ready["redis"], true);
+
+    app.gql("query Probe { me { id } }", json!({})).await;
+    let metrics = app.client().get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), StatusCode::OK);
+    let text = metrics.text().await.unwrap();
+    assert!(
+        text.contains("uliga_graphql_requests_total{operation=\"Probe\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("uliga_graphql_errors_total{operation=\"Probe\",code=\"UNAUTHENTICATED\"}")
+    );
+    assert!(text.contains("uliga_graphql_request_duration_seconds"));
+    assert!(text.contains("uliga_db_pool_connections{pool=\"primary\"}"));
+
+    app.state.start_draining();
+    let ready = app
+        .client()
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get("x-request-id").is_some());
+}

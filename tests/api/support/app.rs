@@ -1,0 +1,273 @@
+use std::{net::SocketAddr, time::Duration};
+
+use reqwest::{StatusCode, header::HeaderMap};
+use serde_json::{Value, json};
+use uliga::{
+    app::AppState,
+    config::{ApiConfig, AuthConfig, Config, DatabaseConfig, MailConfig, RateLimits, RedisConfig},
+};
+
+use super::{MailSink, expect_ok};
+
+pub const JWT_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+pub const PASSWORD: &str = "abcd1234!";
+
+fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/?prefer_socket=false".into())
+}
+
+fn database_url(name: &str) -> String {
+    let mut url = url::Url::parse(&server_url()).expect("TEST_DATABASE_URL is a URL");
+    url.set_path(name);
+    url.to_string()
+}
+
+fn base_config(database: &str, redis_prefix: &str, smtp_port: u16) -> Config {
+    Config {
+        listen_addr: "127.0.0.1:0".parse().expect("address"),
+        database: DatabaseConfig {
+            primary_url: database_url(database),
+            replica_urls: Vec::new(),
+            pool_size: 4,
+        },
+        redis: RedisConfig {
+            url: std::env::var("TEST_REDIS_URL")
+                .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+            key_prefix: redis_prefix.to_owned(),
+        },
+        auth: AuthConfig {
+            jwt_secret: JWT_SECRET.to_vec(),
+            access_ttl: Duration::from_secs(600),
+            refresh_ttl: Duration::from_secs(14 * 86_400),
+            session_max_age: Duration::from_secs(60 * 86_400),
+            code_ttl: Duration::from_secs(300),
+            token_ttl: Duration::from_secs(1800),
+        },
+        mail: MailConfig {
+            smtp_url: Some(format!("smtp://127.0.0.1:{smtp_port}")),
+            from: "Uliga <no-reply@uliga.test>".into(),
+            app_base_url: "http://app.uliga.test".into(),
+        },
+        limits: RateLimits {
+            code_resend: Duration::from_secs(60),
+            code_per_email_hour: 10,
+            code_per_address_hour: 30,
+            code_max_tries: 5,
+            login_failures_per_email: 10,
+            login_per_address_hour: 100,
+            reset_per_email_hour: 3,
+            lookup_per_address_minute: 60,
+        },
+        api: ApiConfig {
+            graphiql: true,
+            introspection: true,
+            max_depth: 15,
+            max_complexity: 2000,
+            max_aliases: 30,
+            body_limit: 1 << 20,
+            trust_proxy_headers: false,
+        },
+        time_zone: chrono_tz::Asia::Seoul,
+        json_logs: false,
+        shutdown_timeout: Duration::from_secs(1),
+    }
+}
+
+/// A signed-in member, as a client holds it.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub member_id: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub state: AppState,
+    pub mail: MailSink,
+    database: String,
+    client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts a server whose config `adjust` may change first.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let database = format!("uliga_test_{}", &id[..16]);
+        let mail = MailSink::start();
+        let mut config = base_config(&database, &format!("test:{id}:"), mail.port);
+        adjust(&mut config);
+        let state = AppState::build(config).await.expect("app starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let server_state = state.clone();
+        tokio::spawn(async move {
+            uliga::http::serve(
+                listener,
+                server_state,
+                std::future::pending(),
+                Duration::from_secs(1),
+            )
+            .await
+            .expect("server runs");
+        });
+        Self {
+            address,
+            state,
+            mail,
+            database,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// POSTs a GraphQL request; returns the status, headers and JSON body.
+    pub async fn post(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (StatusCode, HeaderMap, Value) {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request is sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.json().await.expect("a JSON body");
+        (status, headers, body)
+    }
+
+    /// Runs an anonymous operation; the body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.post(None, query, variables).await.2
+    }
+
+    /// Runs an operation as `session`; the body.
+    pub async fn gql_as(&self, session: &Session, query: &str, variables: Value) -> Value {
+        self.post(Some(&session.access), query, variables).await.2
+    }
+
+    /// Sends a code, reads it from the mail, and returns it.
+    pub async fn request_code(&self, email: &str) -> String {
+        let before = self.mail.mails_to(email).len();
+        let body = self
+            .gql(
+                "mutation($email: String!) { sendVerificationCode(email: $email) { email } }",
+                json!({ "email": email }),
+            )
+            .await;
+        expect_ok(&body);
+        let mail = self.mail.wait_for(email, before + 1).await;
+        extract_code(&mail.body)
+    }
+
+    pub async fn verification_token(&self, email: &str) -> String {
+        let code = self.request_code(email).await;
+        let body = self
+            .gql(
+                "mutation($email: String!, $code: String!) { verifyEmail(email: $email, code: $code) { verificationToken } }",
+                json!({ "email": email, "code": code }),
+            )
+            .await;
+        expect_ok(&body)["verifyEmail"]["verificationToken"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+
+    /// Signs up a new member through the whole email flow.
+    pub async fn sign_up(&self, email: &str, nick_name: &str) -> Session {
+        let token = self.verification_token(email).await;
+        let body = self
+            .gql(
+                "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken refreshToken me { id email } } }",
+                json!({ "input": {
+                    "email": email,
+                    "password": PASSWORD,
+                    "userName": "테스트",
+                    "nickName": nick_name,
+                    "verificationToken": token,
+                }}),
+            )
+            .await;
+        session_from(&expect_ok(&body)["signUp"])
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        self.gql(
+            "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken refreshToken refreshTokenExpiresAt me { id email } } }",
+            json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    pub async fn login_ok(&self, email: &str) -> Session {
+        let body = self.login(email, PASSWORD).await;
+        session_from(&expect_ok(&body)["login"])
+    }
+}
+
+pub fn session_from(payload: &Value) -> Session {
+    Session {
+        member_id: payload["me"]["id"].as_str().expect("me.id").to_owned(),
+        access: payload["accessToken"]
+            .as_str()
+            .expect("accessToken")
+            .to_owned(),
+        refresh: payload["refreshToken"]
+            .as_str()
+            .expect("refreshToken")
+            .to_owned(),
+    }
+}
+
+/// The six-digit code in a verification mail.
+pub fn extract_code(body: &str) -> String {
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|part| part.len() == 6)
+        .unwrap_or_else(|| panic!("no code in mail: {body}"))
+        .to_owned()
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let url = server_url();
+        let database = self.database.clone();
+        // Drop runs inside the test's runtime; a thread of its own may block.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+                if let Ok(mut conn) = AsyncMysqlConnection::establish(&url).await {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS `{database}`"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}

@@ -1,0 +1,33 @@
+//! The test harness: a real server on a free port, with its own database,
+//! Redis prefix and SMTP listener.
+
+mod app;
+mod mail;
+
+pub use app::{PASSWORD, Session, TestApp, extract_code, session_from};
+pub use mail::MailSink;
+
+use serde_json::Value;
+
+/// The `extensions.code` of the first error, if any.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// Asserts that the response failed with `code`, and returns the first error.
+#[track_caller]
+pub fn expect_error<'a>(body: &'a Value, code: &str) -> &'a Value {
+    assert_eq!(
+        error_code(body),
+        Some(code),
+        "expected {code}, got {body:#}"
+    );
+    &body["errors"][0]
+}
+
+/// Asserts that the response has no errors.
+#[track_caller]
+pub fn expect_ok(body: &Value) -> &Value {
+    assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+    &body["data"]
+}
