@@ -1,5 +1,6 @@
 //! Ledgers and their memberships.
 
+pub mod access;
 pub mod categories;
 pub mod lifecycle;
 pub mod model;

@@ -1,0 +1,3 @@
+//! Entries: income and expenses recorded in a ledger.
+
+pub mod kind;
