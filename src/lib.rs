@@ -4,8 +4,10 @@
 //! metrics) -> `graphql` (schema, limits, scalars) -> the domains (`auth`,
 //! `member`, `ledger`) -> `db` (pools, routing, migrations) and `redis_store`.
 
+pub mod analytics;
 pub mod app;
 pub mod auth;
+pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -20,4 +22,5 @@ pub mod mail;
 pub mod member;
 pub mod notification;
 pub mod redis_store;
+pub mod schedule;
 pub mod telemetry;

@@ -17,10 +17,11 @@ use crate::{
     },
     ledger::resolvers::LedgerQuery,
     member::resolvers::{MeQuery, ProfileMutation},
+    schedule::resolvers::{ScheduleMutation, ScheduleQuery},
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(MeQuery, SignUpQuery, LedgerQuery);
+pub struct Query(MeQuery, SignUpQuery, LedgerQuery, ScheduleQuery);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -28,6 +29,7 @@ pub struct Mutation(
     SignInMutation,
     ResetMutation,
     ProfileMutation,
+    ScheduleMutation,
 );
 
 pub type UligaSchema = Schema<Query, Mutation, EmptySubscription>;

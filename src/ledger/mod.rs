@@ -6,4 +6,5 @@ pub mod lifecycle;
 pub mod model;
 pub mod queries;
 pub mod resolvers;
+pub mod scope;
 pub mod types;

@@ -1,10 +1,19 @@
 //! The GraphQL view of a ledger, as one member sees it.
 
-use async_graphql::{Enum, ID, Object};
+use async_graphql::{Context, Enum, ID, Object};
 
 use crate::{
+    analytics::{
+        resolvers::{LedgerAnalytics, ledger_balances},
+        types::MemberBalance,
+    },
+    error::AppResult,
     graphql::scalars::DateTime,
     ledger::model::{LedgerRow, MembershipRow, ROLE_ADMIN},
+    schedule::{
+        resolvers::{ledger_schedule_totals, ledger_schedules},
+        types::{Schedule, ScheduleTotals},
+    },
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -58,5 +67,24 @@ impl Ledger {
 
     async fn my_color(&self) -> &str {
         &self.membership.color
+    }
+
+    // Schedules and analytics.
+
+    async fn schedules(&self, ctx: &Context<'_>) -> AppResult<Vec<Schedule>> {
+        ledger_schedules(ctx, self).await
+    }
+
+    async fn schedule_totals(&self, ctx: &Context<'_>) -> AppResult<ScheduleTotals> {
+        ledger_schedule_totals(ctx, self).await
+    }
+
+    async fn analytics(&self) -> LedgerAnalytics {
+        LedgerAnalytics::of(self)
+    }
+
+    /// Who owes whom, from expenses paid by one member for a shared ledger.
+    async fn balances(&self, ctx: &Context<'_>) -> AppResult<Vec<MemberBalance>> {
+        ledger_balances(ctx, self).await
     }
 }

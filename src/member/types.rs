@@ -7,6 +7,7 @@ use crate::{
     graphql::{context::ContextExt, scalars::DateTime},
     ledger::{queries as ledger_queries, types::Ledger},
     member::model::MemberRow,
+    schedule::{resolvers::upcoming_schedules, types::ScheduleShare},
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -73,6 +74,16 @@ impl Me {
                 .map(Ledger::from)
                 .collect(),
         )
+    }
+
+    /// The viewer's shares of schedules across all ledgers, soonest due
+    /// first; at most 100.
+    async fn upcoming_schedules(
+        &self,
+        ctx: &Context<'_>,
+        limit: Option<i32>,
+    ) -> AppResult<Vec<ScheduleShare>> {
+        upcoming_schedules(ctx, self.0.member_id(), limit).await
     }
 }
 

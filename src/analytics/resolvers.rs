@@ -1,0 +1,298 @@
+//! `Ledger.analytics` and `Ledger.balances`. Each field runs a fixed number
+//! of queries on a replica and does the calendar math in `buckets`,
+//! `ranking` and `settle`.
+
+use async_graphql::{Context, Object};
+
+use crate::{
+    analytics::{
+        buckets::{self, add},
+        queries::{self, Scope},
+        ranking::{self, CategoryTotal, parse_top, ratio},
+        settle,
+        types::{
+            BudgetComparison, CategoryAmount, CategoryBreakdown, DailyExpenses, DayAmount,
+            FixedCosts, MemberBalance, MonthAmount, WeekAmount, WeeklyExpenses,
+        },
+    },
+    calendar::YearMonth,
+    entry::kind::EntryType,
+    error::{AppError, AppResult},
+    graphql::{
+        context::ContextExt,
+        scalars::{Date, Money},
+    },
+    ids::MemberId,
+    ledger::types::Ledger,
+    member::types::Member,
+    schedule::{load::load, queries::ScheduleFilter, types::ScheduleShare},
+};
+
+/// The name of the bucket of categories outside the top.
+pub const OTHERS_NAME: &str = "그 외";
+
+// Defaults of the contract's optional arguments; an explicit null means the
+// default too.
+const DEFAULT_MONTHS: i32 = 3;
+const DEFAULT_START_DAY: i32 = 1;
+const DEFAULT_TOP: i32 = 5;
+
+/// The most months `monthly` may span.
+pub const MAX_MONTHS: i32 = 24;
+
+/// Analytics of one ledger, as its member (the viewer) sees it.
+pub struct LedgerAnalytics {
+    scope: Scope,
+}
+
+impl LedgerAnalytics {
+    pub fn of(ledger: &Ledger) -> Self {
+        Self {
+            scope: Scope {
+                ledger: ledger.row.ledger_id(),
+                viewer: MemberId(ledger.membership.member_id),
+            },
+        }
+    }
+}
+
+fn money_difference(a: i64, b: i64) -> AppResult<Money> {
+    a.checked_sub(b)
+        .map(Money)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("money difference overflows")))
+}
+
+#[Object]
+impl LedgerAnalytics {
+    /// Every day of the month, zero-filled, expenses only.
+    async fn daily(&self, ctx: &Context<'_>, year: i32, month: i32) -> AppResult<DailyExpenses> {
+        let month = YearMonth::parse(year, month)?;
+        let previous = month
+            .shift(-1)
+            .ok_or_else(|| AppError::bad_input("year", "연도는 1~9999 사이로 입력해 주세요."))?;
+        let mut conn = ctx.services().db.read().await?;
+        let sums = queries::expenses_by_day(
+            &mut conn,
+            self.scope,
+            previous.first_day(),
+            month.last_day(),
+        )
+        .await?;
+        let days = buckets::days_of(month, &sums)?;
+        let total = buckets::total_between(&sums, month.first_day(), month.last_day())?;
+        let previous_total =
+            buckets::total_between(&sums, previous.first_day(), previous.last_day())?;
+        Ok(DailyExpenses {
+            days: days
+                .into_iter()
+                .map(|(date, amount)| DayAmount {
+                    date: Date(date),
+                    amount: Money(amount),
+                })
+                .collect(),
+            total: Money(total),
+            previous_month_total: Money(previous_total),
+            diff_from_previous_month: money_difference(total, previous_total)?,
+        })
+    }
+
+    /// `count` consecutive months ending at year/month, oldest first,
+    /// zero-filled; crosses year boundaries.
+    async fn monthly(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        month: i32,
+        #[graphql(default_with = "Some(DEFAULT_MONTHS)")] count: Option<i32>,
+    ) -> AppResult<Vec<MonthAmount>> {
+        let last = YearMonth::parse(year, month)?;
+        let count = u32::try_from(count.unwrap_or(DEFAULT_MONTHS))
+            .ok()
+            .filter(|count| (1..=MAX_MONTHS.unsigned_abs()).contains(count))
+            .ok_or_else(|| AppError::bad_input("count", "개월 수는 1~24 사이로 입력해 주세요."))?;
+        let first = i32::try_from(count)
+            .ok()
+            .and_then(|count| last.shift(1 - count))
+            .ok_or_else(|| AppError::bad_input("year", "연도는 1~9999 사이로 입력해 주세요."))?;
+        let mut conn = ctx.services().db.read().await?;
+        let sums =
+            queries::expenses_by_day(&mut conn, self.scope, first.first_day(), last.last_day())
+                .await?;
+        Ok(buckets::months_until(last, count, &sums)?
+            .into_iter()
+            .map(|(month, amount)| MonthAmount {
+                year: month.year(),
+                month: month.month(),
+                amount: Money(amount),
+            })
+            .collect())
+    }
+
+    async fn budget_comparison(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        month: i32,
+    ) -> AppResult<BudgetComparison> {
+        let month = YearMonth::parse(year, month)?;
+        let mut conn = ctx.services().db.read().await?;
+        let budget = queries::budget_of(&mut conn, self.scope, month).await?;
+        let sums =
+            queries::expenses_by_day(&mut conn, self.scope, month.first_day(), month.last_day())
+                .await?;
+        let spent = buckets::total_between(&sums, month.first_day(), month.last_day())?;
+        Ok(BudgetComparison {
+            budget: budget.map(Money),
+            spent: Money(spent),
+            remaining: budget
+                .map(|budget| money_difference(budget, spent))
+                .transpose()?,
+        })
+    }
+
+    /// 7-day buckets starting at startDay; the last bucket ends at the
+    /// month's end. Days before startDay are not counted.
+    async fn weekly(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        month: i32,
+        #[graphql(default_with = "Some(DEFAULT_START_DAY)")] start_day: Option<i32>,
+    ) -> AppResult<WeeklyExpenses> {
+        let month = YearMonth::parse(year, month)?;
+        let weeks = buckets::weeks_of(month, start_day.unwrap_or(DEFAULT_START_DAY))?;
+        let mut conn = ctx.services().db.read().await?;
+        let sums =
+            queries::expenses_by_day(&mut conn, self.scope, month.first_day(), month.last_day())
+                .await?;
+        let mut total = 0;
+        let mut items = Vec::with_capacity(weeks.len());
+        for (start, end) in weeks {
+            let amount = buckets::total_between(&sums, start, end)?;
+            total = add(total, amount)?;
+            items.push(WeekAmount {
+                start_date: Date(start),
+                end_date: Date(end),
+                amount: Money(amount),
+            });
+        }
+        Ok(WeeklyExpenses {
+            weeks: items,
+            total: Money(total),
+        })
+    }
+
+    /// Top categories by expense, then one bucket (category null, "그 외")
+    /// for all the rest. A month without expenses has no items.
+    async fn by_category(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        month: i32,
+        #[graphql(default_with = "Some(DEFAULT_TOP)")] top: Option<i32>,
+    ) -> AppResult<CategoryBreakdown> {
+        let month = YearMonth::parse(year, month)?;
+        let top = parse_top(top.unwrap_or(DEFAULT_TOP))?;
+        let mut conn = ctx.services().db.read().await?;
+        let totals = queries::expenses_by_category(&mut conn, self.scope, month).await?;
+        let total = totals
+            .iter()
+            .try_fold(0, |total, (_, amount)| add(total, *amount))?;
+        let ranking = ranking::rank(
+            totals
+                .into_iter()
+                .map(|(category, amount)| CategoryTotal {
+                    name: category.name.clone(),
+                    category,
+                    amount,
+                })
+                .collect(),
+            top,
+        )?;
+        let mut items: Vec<CategoryAmount> = ranking
+            .top
+            .into_iter()
+            .map(|ranked| CategoryAmount {
+                name: ranked.name,
+                amount: Money(ranked.amount),
+                ratio: ratio(ranked.amount, total),
+            })
+            .collect();
+        if let Some(others) = ranking.others {
+            items.push(CategoryAmount {
+                name: OTHERS_NAME.to_owned(),
+                amount: Money(others),
+                ratio: ratio(others, total),
+            });
+        }
+        Ok(CategoryBreakdown {
+            items,
+            total: Money(total),
+        })
+    }
+
+    /// The viewer's shares of this ledger's expense schedules; a variable
+    /// share counts as 0 in the total.
+    async fn fixed_costs(&self, ctx: &Context<'_>) -> AppResult<FixedCosts> {
+        let services = ctx.services();
+        let mut conn = services.db.read().await?;
+        let filter = ScheduleFilter {
+            ledger: Some(self.scope.ledger),
+            assigned_to_viewer: true,
+            entry_type: Some(EntryType::Expense),
+            ..ScheduleFilter::default()
+        };
+        let schedules = load(
+            &mut conn,
+            self.scope.viewer,
+            filter,
+            services.clock.today(),
+            None,
+        )
+        .await?;
+        let total = schedules
+            .iter()
+            .try_fold(0, |total, schedule| add(total, schedule.my_share_or_zero()))?;
+        Ok(FixedCosts {
+            items: schedules.into_iter().map(ScheduleShare).collect(),
+            total: Money(total),
+        })
+    }
+}
+
+/// `Ledger.balances`: what each current member paid in expenses minus an
+/// equal share of all of them, in join order; they add up to exactly 0. In a
+/// private ledger the owner alone owes nothing.
+pub async fn ledger_balances(ctx: &Context<'_>, ledger: &Ledger) -> AppResult<Vec<MemberBalance>> {
+    let scope = LedgerAnalytics::of(ledger).scope;
+    let mut conn = ctx.services().db.read().await?;
+    let members = queries::members_in_join_order(&mut conn, scope).await?;
+    if ledger.row.is_private() {
+        return Ok(members
+            .into_iter()
+            .map(|member| MemberBalance {
+                member: Member(member),
+                balance: Money(0),
+            })
+            .collect());
+    }
+    let paid = queries::expenses_paid_by_members(&mut conn, scope).await?;
+    let paid_in_order: Vec<i64> = members
+        .iter()
+        .map(|member| {
+            paid.iter()
+                .find(|(payer, _)| payer.0 == member.id)
+                .map_or(0, |(_, amount)| *amount)
+        })
+        .collect();
+    let balances = settle::balances(&paid_in_order)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("balances overflow")))?;
+    Ok(members
+        .into_iter()
+        .zip(balances)
+        .map(|(member, balance)| MemberBalance {
+            member: Member(member),
+            balance: Money(balance),
+        })
+        .collect())
+}
