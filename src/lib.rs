@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod category;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -19,5 +20,6 @@ pub mod ledger;
 pub mod mail;
 pub mod member;
 pub mod notification;
+pub mod notify;
 pub mod redis_store;
 pub mod telemetry;
