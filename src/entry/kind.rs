@@ -16,6 +16,10 @@ impl EntryType {
     }
 
     pub fn from_db(value: &str) -> Self {
-        if value == "INCOME" { Self::Income } else { Self::Expense }
+        if value == "INCOME" {
+            Self::Income
+        } else {
+            Self::Expense
+        }
     }
 }

@@ -15,7 +15,9 @@ use crate::{
         signin::SignInMutation,
         signup::{SignUpMutation, SignUpQuery},
     },
-    ledger::resolvers::LedgerQuery,
+    category::resolvers::CategoryMutation,
+    invitation::resolvers::InvitationMutation,
+    ledger::{mutations::LedgerMutation, resolvers::LedgerQuery},
     member::resolvers::{MeQuery, ProfileMutation},
     schedule::resolvers::{ScheduleMutation, ScheduleQuery},
 };
@@ -29,6 +31,9 @@ pub struct Mutation(
     SignInMutation,
     ResetMutation,
     ProfileMutation,
+    LedgerMutation,
+    InvitationMutation,
+    CategoryMutation,
     ScheduleMutation,
 );
 

@@ -55,3 +55,88 @@ pub async fn pending_for_email(
         )
         .collect())
 }
+
+use crate::{
+    ids::InvitationId,
+    invitation::model::{EXPIRED, InvitationRow, PENDING},
+};
+
+/// Marks the pending invitations that have passed their expiry EXPIRED, so
+/// that a new invitation to the same email can be made.
+pub async fn expire_overdue(conn: &mut Conn, ledger: i64, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::ledger_id.eq(ledger))
+            .filter(invitations::status.eq(PENDING))
+            .filter(invitations::expires_at.le(now)),
+    )
+    .set(invitations::status.eq(EXPIRED))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(conn: &mut Conn, id: InvitationId) -> AppResult<Option<InvitationRow>> {
+    Ok(invitations::table
+        .filter(invitations::id.eq(id.0))
+        .select(InvitationRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Locks the invitation row for the rest of the transaction.
+pub async fn find_for_update(
+    conn: &mut Conn,
+    id: InvitationId,
+) -> AppResult<Option<InvitationRow>> {
+    Ok(invitations::table
+        .filter(invitations::id.eq(id.0))
+        .select(InvitationRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn set_status(
+    conn: &mut Conn,
+    id: i64,
+    status: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::update(invitations::table.filter(invitations::id.eq(id)))
+        .set((
+            invitations::status.eq(status),
+            invitations::responded_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Invitations to `email` (lower-cased), newest first.
+pub async fn for_invitee(conn: &mut Conn, email: &str) -> AppResult<Vec<InvitationRow>> {
+    Ok(invitations::table
+        .filter(invitations::invitee_email_lower.eq(email))
+        .order(invitations::id.desc())
+        .select(InvitationRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// The invitations of a ledger that are still pending at `now`.
+pub async fn pending_of_ledger(
+    conn: &mut Conn,
+    ledger: i64,
+    now: NaiveDateTime,
+) -> AppResult<Vec<InvitationRow>> {
+    Ok(invitations::table
+        .filter(invitations::ledger_id.eq(ledger))
+        .filter(invitations::status.eq(PENDING))
+        .filter(invitations::expires_at.gt(now))
+        .order(invitations::id)
+        .select(InvitationRow::as_select())
+        .load(conn)
+        .await?)
+}

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::{
+    category::defaults::insert_defaults,
     db::{
         Conn,
         schema::{
@@ -15,11 +16,12 @@ use crate::{
     error::AppResult,
     ids::{LedgerId, MemberId},
     ledger::{
-        categories::insert_defaults,
         model::{DEFAULT_COLOR, NewLedger, NewMembership, PRIVATE_RELATIONSHIP, ROLE_ADMIN},
         queries::{insert_ledger, insert_membership},
     },
-    notification::{NewNotification, NotificationKind, insert_all, member_left_message},
+    notification::{
+        NewNotification, NotificationKind, insert_all, member_left_message, member_removed_message,
+    },
 };
 
 /// The private ledger every member gets at sign-up. Its name is fixed then
@@ -54,19 +56,29 @@ pub async fn create_private_ledger(
         },
     )
     .await?;
-    insert_defaults(conn, ledger, now).await?;
+    insert_defaults(conn, ledger, &[], now).await?;
     Ok(ledger)
 }
 
+/// Why a member goes: who is told depends on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Departure {
+    /// They left (or deleted their account): the ADMIN is told.
+    Left,
+    /// The ADMIN removed them: they are told.
+    Removed,
+}
+
 /// Takes `member` out of a shared ledger. The last member out deletes it; an
-/// ADMIN leaving hands the role to the longest-standing member, and the
-/// (new) ADMIN is told.
+/// ADMIN leaving hands the role to the longest-standing member. Returns
+/// whether the ledger was deleted.
 pub async fn leave_shared(
     conn: &mut Conn,
     ledger: LedgerId,
     member: MemberId,
+    departure: Departure,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     // Lock the ledger's memberships so that two members leaving at once
     // cannot both see the other as the one who stays.
     let memberships: Vec<(i64, i64, String)> = ledger_members::table
@@ -81,7 +93,7 @@ pub async fn leave_shared(
         .load(conn)
         .await?;
     let Some(leaving) = memberships.iter().find(|(_, id, _)| *id == member.0) else {
-        return Ok(());
+        return Ok(false);
     };
     let leaver_was_admin = leaving.2 == ROLE_ADMIN;
     let remaining: Vec<&(i64, i64, String)> = memberships
@@ -105,7 +117,8 @@ pub async fn leave_shared(
 
     // (`<[_]>::first`: diesel's `RunQueryDsl::first` is in scope too.)
     let Some(first) = <[_]>::first(&remaining) else {
-        return delete_shared(conn, ledger, now).await;
+        delete_shared(conn, ledger, now).await?;
+        return Ok(true);
     };
     let admin_id = if leaver_was_admin {
         diesel::update(ledger_members::table.filter(ledger_members::id.eq(first.0)))
@@ -126,15 +139,31 @@ pub async fn leave_shared(
         .select((members::nick_name, ledgers::name))
         .first(conn)
         .await?;
-    let mut notification = NewNotification::new(
-        admin_id,
-        NotificationKind::MemberLeft,
-        member_left_message(&nick_name, &ledger_name),
-        now,
-    );
-    notification.actor_id = Some(member.0);
+    let mut notification = match departure {
+        Departure::Left => {
+            let mut row = NewNotification::new(
+                admin_id,
+                NotificationKind::MemberLeft,
+                member_left_message(&nick_name, &ledger_name),
+                now,
+            );
+            row.actor_id = Some(member.0);
+            row
+        }
+        Departure::Removed => {
+            let mut row = NewNotification::new(
+                member.0,
+                NotificationKind::MemberLeft,
+                member_removed_message(&ledger_name),
+                now,
+            );
+            row.actor_id = Some(admin_id);
+            row
+        }
+    };
     notification.ledger_id = Some(ledger.0);
-    insert_all(conn, &[notification]).await
+    insert_all(conn, &[notification]).await?;
+    Ok(false)
 }
 
 /// Deletes a shared ledger's data. The row stays, marked deleted, so that

@@ -1,9 +1,9 @@
 //! Ledgers and their memberships.
 
 pub mod access;
-pub mod categories;
 pub mod lifecycle;
 pub mod model;
+pub mod mutations;
 pub mod queries;
 pub mod resolvers;
 pub mod scope;

@@ -76,3 +76,18 @@ pub async fn private_ledger_of(
         .await
         .optional()?)
 }
+
+/// A current member of a ledger, with their profile.
+pub type MemberOfLedger = (MembershipRow, crate::member::model::MemberRow);
+
+/// The members of the given ledgers, in join order.
+pub async fn members_of(conn: &mut Conn, ledger_ids: &[i64]) -> AppResult<Vec<MemberOfLedger>> {
+    use crate::{db::schema::members, member::model::MemberRow};
+    Ok(ledger_members::table
+        .inner_join(members::table)
+        .filter(ledger_members::ledger_id.eq_any(ledger_ids))
+        .order(ledger_members::id)
+        .select((MembershipRow::as_select(), MemberRow::as_select()))
+        .load(conn)
+        .await?)
+}

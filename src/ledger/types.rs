@@ -1,5 +1,7 @@
 //! The GraphQL view of a ledger, as one member sees it.
 
+use std::{collections::HashMap, sync::Arc};
+
 use async_graphql::{Context, Enum, ID, Object};
 
 use crate::{
@@ -7,9 +9,18 @@ use crate::{
         resolvers::{LedgerAnalytics, ledger_balances},
         types::MemberBalance,
     },
+    category::{model::CategoryRow, queries as category_queries, types::Category},
     error::AppResult,
-    graphql::scalars::DateTime,
-    ledger::model::{LedgerRow, MembershipRow, ROLE_ADMIN},
+    graphql::{context::ContextExt, scalars::DateTime},
+    invitation::{
+        queries as invitation_queries,
+        types::{Invitation, hydrate},
+    },
+    ledger::{
+        model::{LedgerRow, MembershipRow, ROLE_ADMIN},
+        queries::{MemberOfLedger, members_of},
+    },
+    member::types::Member,
     schedule::{
         resolvers::{ledger_schedule_totals, ledger_schedules},
         types::{Schedule, ScheduleTotals},
@@ -22,16 +33,119 @@ pub enum LedgerRole {
     Member,
 }
 
+impl LedgerRole {
+    pub fn from_db(role: &str) -> Self {
+        if role == ROLE_ADMIN {
+            Self::Admin
+        } else {
+            Self::Member
+        }
+    }
+}
+
+/// Children loaded for a whole list of ledgers at once, so that a list costs
+/// the same number of statements whatever its length.
+#[derive(Default)]
+pub struct LedgerPrefetch {
+    pub members: Option<HashMap<i64, Vec<MemberOfLedger>>>,
+    pub categories: Option<HashMap<i64, Vec<CategoryRow>>>,
+}
+
 /// A ledger together with the viewer's membership of it: a `Ledger` value
 /// exists only for a member, which is what keeps its fields authorized.
+#[derive(Clone)]
 pub struct Ledger {
     pub row: LedgerRow,
     pub membership: MembershipRow,
+    pub prefetch: Option<Arc<LedgerPrefetch>>,
 }
 
 impl From<(LedgerRow, MembershipRow)> for Ledger {
     fn from((row, membership): (LedgerRow, MembershipRow)) -> Self {
-        Self { row, membership }
+        Self {
+            row,
+            membership,
+            prefetch: None,
+        }
+    }
+}
+
+impl Ledger {
+    /// Turns ledger rows into `Ledger`s, loading members and categories for
+    /// all of them in one statement each when the query asks for them.
+    pub async fn list(
+        ctx: &Context<'_>,
+        rows: Vec<(LedgerRow, MembershipRow)>,
+    ) -> AppResult<Vec<Ledger>> {
+        let look_ahead = ctx.look_ahead();
+        let wants_members =
+            look_ahead.field("members").exists() || look_ahead.field("memberCount").exists();
+        let wants_categories = look_ahead.field("categories").exists();
+        let ids: Vec<i64> = rows.iter().map(|(row, _)| row.id).collect();
+        let mut prefetch = LedgerPrefetch::default();
+        if !ids.is_empty() && (wants_members || wants_categories) {
+            let mut conn = ctx.services().db.read().await?;
+            if wants_members {
+                let mut by_ledger: HashMap<i64, Vec<MemberOfLedger>> = HashMap::new();
+                for item in members_of(&mut conn, &ids).await? {
+                    by_ledger.entry(item.0.ledger_id).or_default().push(item);
+                }
+                prefetch.members = Some(by_ledger);
+            }
+            if wants_categories {
+                let mut by_ledger: HashMap<i64, Vec<CategoryRow>> = HashMap::new();
+                for row in category_queries::for_ledgers(&mut conn, &ids).await? {
+                    by_ledger.entry(row.ledger_id).or_default().push(row);
+                }
+                prefetch.categories = Some(by_ledger);
+            }
+        }
+        let prefetch = Arc::new(prefetch);
+        Ok(rows
+            .into_iter()
+            .map(|(row, membership)| Ledger {
+                row,
+                membership,
+                prefetch: Some(prefetch.clone()),
+            })
+            .collect())
+    }
+
+    async fn load_members(&self, ctx: &Context<'_>) -> AppResult<Vec<MemberOfLedger>> {
+        if let Some(members) = self.prefetch.as_ref().and_then(|p| p.members.as_ref()) {
+            return Ok(members.get(&self.row.id).cloned().unwrap_or_default());
+        }
+        let mut conn = ctx.services().db.read().await?;
+        members_of(&mut conn, &[self.row.id]).await
+    }
+}
+
+/// A member of a ledger as the ledger shows them.
+pub struct LedgerMember {
+    pub membership: MembershipRow,
+    pub member: crate::member::model::MemberRow,
+}
+
+#[Object]
+impl LedgerMember {
+    async fn member(&self) -> Member {
+        Member(self.member.clone())
+    }
+
+    async fn email(&self) -> &str {
+        &self.member.email
+    }
+
+    async fn role(&self) -> LedgerRole {
+        LedgerRole::from_db(&self.membership.role)
+    }
+
+    async fn color(&self) -> &str {
+        &self.membership.color
+    }
+
+    async fn joined_at(&self) -> DateTime {
+        DateTime(self.membership.joined_at)
     }
 }
 
@@ -58,15 +172,44 @@ impl Ledger {
     }
 
     async fn my_role(&self) -> LedgerRole {
-        if self.membership.role == ROLE_ADMIN {
-            LedgerRole::Admin
-        } else {
-            LedgerRole::Member
-        }
+        LedgerRole::from_db(&self.membership.role)
     }
 
     async fn my_color(&self) -> &str {
         &self.membership.color
+    }
+
+    async fn member_count(&self, ctx: &Context<'_>) -> AppResult<i32> {
+        let count = self.load_members(ctx).await?.len();
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+    }
+
+    /// Current members in join order.
+    async fn members(&self, ctx: &Context<'_>) -> AppResult<Vec<LedgerMember>> {
+        Ok(self
+            .load_members(ctx)
+            .await?
+            .into_iter()
+            .map(|(membership, member)| LedgerMember { membership, member })
+            .collect())
+    }
+
+    /// Pending invitations sent for this ledger.
+    async fn invitations(&self, ctx: &Context<'_>) -> AppResult<Vec<Invitation>> {
+        let now = ctx.services().clock.now_naive();
+        let mut conn = ctx.services().db.read().await?;
+        let rows = invitation_queries::pending_of_ledger(&mut conn, self.row.id, now).await?;
+        hydrate(&mut conn, rows).await
+    }
+
+    async fn categories(&self, ctx: &Context<'_>) -> AppResult<Vec<Category>> {
+        if let Some(categories) = self.prefetch.as_ref().and_then(|p| p.categories.as_ref()) {
+            let rows = categories.get(&self.row.id).cloned().unwrap_or_default();
+            return Ok(rows.into_iter().map(Category).collect());
+        }
+        let mut conn = ctx.services().db.read().await?;
+        let rows = category_queries::for_ledgers(&mut conn, &[self.row.id]).await?;
+        Ok(rows.into_iter().map(Category).collect())
     }
 
     // Schedules and analytics.

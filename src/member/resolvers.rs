@@ -11,7 +11,7 @@ use crate::{
     error::{AppError, AppResult},
     graphql::context::{ContextExt, Viewer},
     ids::{LedgerId, MemberId},
-    ledger::lifecycle::{delete_private, leave_shared},
+    ledger::lifecycle::{Departure, delete_private, leave_shared},
     member::{
         model::MemberRow,
         queries as member_queries,
@@ -158,7 +158,7 @@ async fn delete_member(
         if private_owner == Some(member.0) {
             delete_private(conn, LedgerId(ledger_id)).await?;
         } else {
-            leave_shared(conn, LedgerId(ledger_id), member, now).await?;
+            leave_shared(conn, LedgerId(ledger_id), member, Departure::Left, now).await?;
         }
     }
     member_queries::soft_delete(conn, member, now).await

@@ -5,6 +5,10 @@ use async_graphql::{Context, Enum, ID, Object};
 use crate::{
     error::{AppError, AppResult},
     graphql::{context::ContextExt, scalars::DateTime},
+    invitation::{
+        resolvers as invitation_resolvers,
+        types::{Invitation, InvitationStatus},
+    },
     ledger::{queries as ledger_queries, types::Ledger},
     member::model::MemberRow,
     schedule::{resolvers::upcoming_schedules, types::ScheduleShare},
@@ -66,14 +70,19 @@ impl Me {
     /// Every ledger the viewer belongs to: the private one first, then shared
     /// ones in the order the viewer joined them.
     async fn ledgers(&self, ctx: &Context<'_>) -> AppResult<Vec<Ledger>> {
-        let mut conn = ctx.services().db.read().await?;
-        Ok(
-            ledger_queries::list_for_member(&mut conn, self.0.member_id())
-                .await?
-                .into_iter()
-                .map(Ledger::from)
-                .collect(),
-        )
+        let rows = {
+            let mut conn = ctx.services().db.read().await?;
+            ledger_queries::list_for_member(&mut conn, self.0.member_id()).await?
+        };
+        Ledger::list(ctx, rows).await
+    }
+
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "InvitationStatus::Pending")] status: InvitationStatus,
+    ) -> AppResult<Vec<Invitation>> {
+        invitation_resolvers::for_viewer(ctx, self.0.member_id(), status).await
     }
 
     /// The viewer's shares of schedules across all ledgers, soonest due

@@ -86,3 +86,11 @@ pub fn invitation_received_message(inviter: &str, ledger: &str) -> String {
 pub fn member_left_message(member: &str, ledger: &str) -> String {
     format!("{member}님이 '{ledger}' 가계부에서 나갔습니다.")
 }
+
+pub fn invitation_accepted_message(member: &str, ledger: &str) -> String {
+    format!("{member}님이 '{ledger}' 가계부 초대를 수락했습니다.")
+}
+
+pub fn member_removed_message(ledger: &str) -> String {
+    format!("'{ledger}' 가계부에서 내보내졌습니다.")
+}

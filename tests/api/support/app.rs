@@ -78,6 +78,7 @@ fn base_config(database: &str, redis_prefix: &str, smtp_port: u16) -> Config {
 #[derive(Clone, Debug)]
 pub struct Session {
     pub member_id: String,
+    pub email: String,
     pub access: String,
     pub refresh: String,
 }
@@ -230,6 +231,10 @@ impl TestApp {
 pub fn session_from(payload: &Value) -> Session {
     Session {
         member_id: payload["me"]["id"].as_str().expect("me.id").to_owned(),
+        email: payload["me"]["email"]
+            .as_str()
+            .expect("me.email")
+            .to_owned(),
         access: payload["accessToken"]
             .as_str()
             .expect("accessToken")

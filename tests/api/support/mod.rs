@@ -2,6 +2,7 @@
 //! Redis prefix and SMTP listener.
 
 mod app;
+pub mod ledgers;
 mod mail;
 
 pub use app::{PASSWORD, Session, TestApp, extract_code, session_from};

@@ -1,10 +1,10 @@
 //! Categories every ledger starts with.
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::{
+    category::model::NewCategory,
     db::{Conn, schema::categories},
     error::AppResult,
     ids::LedgerId,
@@ -22,24 +22,17 @@ pub const DEFAULT_CATEGORIES: [&str; 5] = [
 /// Where entries of a deleted category go; it cannot be renamed or deleted.
 pub const FALLBACK_CATEGORY: &str = "기타";
 
-#[derive(Insertable)]
-#[diesel(table_name = categories)]
-struct NewCategory<'a> {
-    ledger_id: i64,
-    name: &'a str,
-    is_fallback: bool,
-    created_at: NaiveDateTime,
-}
-
-/// Adds the default categories, the fallback last.
+/// Adds the default categories and `extra` ones, the fallback last.
 pub async fn insert_defaults(
     conn: &mut Conn,
     ledger: LedgerId,
+    extra: &[String],
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let rows: Vec<NewCategory> = DEFAULT_CATEGORIES
         .iter()
         .map(|name| (*name, false))
+        .chain(extra.iter().map(|name| (name.as_str(), false)))
         .chain(std::iter::once((FALLBACK_CATEGORY, true)))
         .map(|(name, is_fallback)| NewCategory {
             ledger_id: ledger.0,

@@ -1,0 +1,80 @@
+//! Shared-ledger fixtures, made through the public API.
+
+use serde_json::{Value, json};
+
+use super::{Session, TestApp, expect_ok};
+
+/// Creates a shared ledger owned by `owner` and has each of `members` accept
+/// an invitation to it; returns the ledger id.
+pub async fn shared_ledger(app: &TestApp, owner: &Session, members: &[&Session]) -> String {
+    let emails: Vec<&str> = members.iter().map(|member| member.email.as_str()).collect();
+    let body = app
+        .gql_as(
+            owner,
+            "mutation($input: CreateLedgerInput!) { createLedger(input: $input) { id } }",
+            json!({ "input": { "name": "우리 집", "relationship": "가족", "inviteEmails": emails } }),
+        )
+        .await;
+    let ledger_id = expect_ok(&body)["createLedger"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for member in members {
+        accept_invitation(app, member, &ledger_id).await;
+    }
+    ledger_id
+}
+
+/// The id of `member`'s pending invitation to `ledger_id`.
+pub async fn pending_invitation(app: &TestApp, member: &Session, ledger_id: &str) -> String {
+    let body = app
+        .gql_as(
+            member,
+            "{ me { invitations { id ledger { id } } } }",
+            json!({}),
+        )
+        .await;
+    expect_ok(&body)["me"]["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|invitation| invitation["ledger"]["id"] == ledger_id)
+        .and_then(|invitation| invitation["id"].as_str())
+        .unwrap_or_else(|| panic!("no invitation to {ledger_id}: {body}"))
+        .to_owned()
+}
+
+pub async fn accept_invitation(app: &TestApp, member: &Session, ledger_id: &str) -> Value {
+    let invitation = pending_invitation(app, member, ledger_id).await;
+    let body = app
+        .gql_as(
+            member,
+            "mutation($id: ID!) { respondToInvitation(id: $id, accept: true) { status } }",
+            json!({ "id": invitation }),
+        )
+        .await;
+    assert_eq!(
+        expect_ok(&body)["respondToInvitation"]["status"],
+        "ACCEPTED"
+    );
+    body
+}
+
+/// The id of the category named `name` in the ledger.
+pub async fn category_id(app: &TestApp, session: &Session, ledger_id: &str, name: &str) -> String {
+    let body = app
+        .gql_as(
+            session,
+            "query($id: ID!) { ledger(id: $id) { categories { id name } } }",
+            json!({ "id": ledger_id }),
+        )
+        .await;
+    expect_ok(&body)["ledger"]["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|category| category["name"] == name)
+        .and_then(|category| category["id"].as_str())
+        .unwrap_or_else(|| panic!("no category {name}"))
+        .to_owned()
+}
