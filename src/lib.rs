@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod app;
 pub mod auth;
+pub mod budget;
 pub mod calendar;
 pub mod category;
 pub mod clock;

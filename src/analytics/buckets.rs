@@ -40,19 +40,17 @@ pub fn months_until(
     count: u32,
     sums: &[(NaiveDate, i64)],
 ) -> AppResult<Vec<(YearMonth, i64)>> {
-    (0..count)
-        .rev()
-        .map(|back| {
-            let month = i32::try_from(back)
-                .ok()
-                .and_then(|back| last.shift(-back))
-                .ok_or_else(|| AppError::internal(anyhow::anyhow!("month out of range")))?;
-            Ok((
-                month,
-                total_between(sums, month.first_day(), month.last_day())?,
-            ))
-        })
-        .collect()
+    let mut months = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
+    let mut month = last;
+    for _ in 0..count {
+        months.push((
+            month,
+            total_between(sums, month.first_day(), month.last_day())?,
+        ));
+        month = month.previous();
+    }
+    months.reverse();
+    Ok(months)
 }
 
 /// 7-day ranges from `start_day` of `month`; the last one ends on the
@@ -61,12 +59,12 @@ pub fn months_until(
 pub fn weeks_of(month: YearMonth, start_day: i32) -> AppResult<Vec<(NaiveDate, NaiveDate)>> {
     let start = u32::try_from(start_day)
         .ok()
-        .filter(|day| (1..=month.length()).contains(day))
-        .and_then(|day| NaiveDate::from_ymd_opt(month.year(), month.month(), day))
+        .filter(|day| (1..=month.days()).contains(day))
+        .and_then(|day| NaiveDate::from_ymd_opt(month.year, month.month, day))
         .ok_or_else(|| {
             AppError::bad_input(
                 "startDay",
-                format!("시작일은 1~{}일 중에서 골라 주세요.", month.length()),
+                format!("시작일은 1~{}일 중에서 골라 주세요.", month.days()),
             )
         })?;
     let last = month.last_day();
@@ -121,7 +119,7 @@ mod tests {
         let months = months_until(month(2026, 2), 3, &sums).unwrap();
         let flat: Vec<(i32, u32, i64)> = months
             .iter()
-            .map(|(month, amount)| (month.year(), month.month(), *amount))
+            .map(|(month, amount)| (month.year, month.month, *amount))
             .collect();
         assert_eq!(flat, vec![(2025, 12, 15), (2026, 1, 0), (2026, 2, 20)]);
         assert_eq!(months_until(month(2026, 2), 1, &sums).unwrap().len(), 1);

@@ -104,7 +104,7 @@ pub async fn expenses_by_category(
 
 /// The month's budget, if one is set.
 pub async fn budget_of(conn: &mut Conn, scope: Scope, month: YearMonth) -> AppResult<Option<i64>> {
-    let (Ok(year), Ok(month_number)) = (i16::try_from(month.year()), i8::try_from(month.month()))
+    let (Ok(year), Ok(month_number)) = (i16::try_from(month.year), i8::try_from(month.month))
     else {
         return Ok(None);
     };

@@ -67,9 +67,7 @@ impl LedgerAnalytics {
     /// Every day of the month, zero-filled, expenses only.
     async fn daily(&self, ctx: &Context<'_>, year: i32, month: i32) -> AppResult<DailyExpenses> {
         let month = YearMonth::parse(year, month)?;
-        let previous = month
-            .shift(-1)
-            .ok_or_else(|| AppError::bad_input("year", "연도는 1~9999 사이로 입력해 주세요."))?;
+        let previous = month.previous();
         let mut conn = ctx.services().db.read().await?;
         let sums = queries::expenses_by_day(
             &mut conn,
@@ -110,10 +108,7 @@ impl LedgerAnalytics {
             .ok()
             .filter(|count| (1..=MAX_MONTHS.unsigned_abs()).contains(count))
             .ok_or_else(|| AppError::bad_input("count", "개월 수는 1~24 사이로 입력해 주세요."))?;
-        let first = i32::try_from(count)
-            .ok()
-            .and_then(|count| last.shift(1 - count))
-            .ok_or_else(|| AppError::bad_input("year", "연도는 1~9999 사이로 입력해 주세요."))?;
+        let first = (1..count).fold(last, |month, _| month.previous());
         let mut conn = ctx.services().db.read().await?;
         let sums =
             queries::expenses_by_day(&mut conn, self.scope, first.first_day(), last.last_day())
@@ -121,8 +116,8 @@ impl LedgerAnalytics {
         Ok(buckets::months_until(last, count, &sums)?
             .into_iter()
             .map(|(month, amount)| MonthAmount {
-                year: month.year(),
-                month: month.month(),
+                year: month.year,
+                month: month.month,
                 amount: Money(amount),
             })
             .collect())

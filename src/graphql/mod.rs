@@ -15,15 +15,18 @@ use crate::{
         signin::SignInMutation,
         signup::{SignUpMutation, SignUpQuery},
     },
+    budget::resolvers::BudgetMutation,
     category::resolvers::CategoryMutation,
+    entry::{mutations::EntryMutation, views::EntryQueryRoot},
     invitation::resolvers::InvitationMutation,
     ledger::{mutations::LedgerMutation, resolvers::LedgerQuery},
     member::resolvers::{MeQuery, ProfileMutation},
+    notification::views::NotificationMutation,
     schedule::resolvers::{ScheduleMutation, ScheduleQuery},
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(MeQuery, SignUpQuery, LedgerQuery, ScheduleQuery);
+pub struct Query(MeQuery, SignUpQuery, LedgerQuery, EntryQueryRoot, ScheduleQuery);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -34,6 +37,9 @@ pub struct Mutation(
     LedgerMutation,
     InvitationMutation,
     CategoryMutation,
+    EntryMutation,
+    BudgetMutation,
+    NotificationMutation,
     ScheduleMutation,
 );
 

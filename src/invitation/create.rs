@@ -74,7 +74,7 @@ pub async fn invite(
         .select(members::email)
         .load(conn)
         .await?;
-    if let Some(email) = already_members.iter().next() {
+    if let Some(email) = <[_]>::first(&already_members) {
         return Err(AppError::bad_input(
             "emails",
             format!("{email}님은 이미 이 가계부의 멤버입니다."),

@@ -15,11 +15,7 @@ pub fn next_due_date(today: NaiveDate, day_of_month: u32) -> NaiveDate {
     if due >= today {
         return due;
     }
-    this_month
-        .shift(1)
-        .map(|next| next.day_or_last(day_of_month))
-        // Only at the very end of chrono's calendar; stay on a real day.
-        .unwrap_or(due)
+    this_month.next().day_or_last(day_of_month)
 }
 
 /// Whole days from `today` to `due` (0 when due today).
