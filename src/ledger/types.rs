@@ -236,8 +236,8 @@ impl Ledger {
         &self,
         ctx: &Context<'_>,
         filter: Option<EntryFilter>,
-        #[graphql(default = 0)] page: Option<i32>,
-        #[graphql(default = 20)] size: Option<i32>,
+        #[graphql(default_with = "Some(0)")] page: Option<i32>,
+        #[graphql(default_with = "Some(20)")] size: Option<i32>,
     ) -> AppResult<EntryPage> {
         let (page, size) = (page.unwrap_or(0), size.unwrap_or(20));
         entry_views::entries(ctx, self, filter, page, size).await

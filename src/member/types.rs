@@ -81,8 +81,8 @@ impl Me {
     async fn notifications(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = false)] unread_only: Option<bool>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(default_with = "Some(false)")] unread_only: Option<bool>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<async_graphql::ID>,
     ) -> AppResult<NotificationConnection> {
         let unread_only = unread_only.unwrap_or(false);
