@@ -552,14 +552,13 @@ async fn history_pages_and_filters() {
         let admin = &admin;
         let ledger = ledger.clone();
         async move {
-            let body = app
+            app
                 .gql_as(
                     admin,
                     "query($l: ID!, $f: EntryFilter, $p: Int, $s: Int) { ledger(id: $l) { entries(filter: $f, page: $p, size: $s) { totalCount page size totalPages items { amount date } } } }",
                     json!({ "l": ledger, "f": filter, "p": page, "s": size }),
                 )
-                .await;
-            body
+                .await
         }
     };
     let body = page(Value::Null, 0, 10).await;
