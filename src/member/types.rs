@@ -100,7 +100,9 @@ impl Me {
     async fn invitations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "Some(InvitationStatus::Pending)")] status: Option<InvitationStatus>,
+        #[graphql(default_with = "Some(InvitationStatus::Pending)")] status: Option<
+            InvitationStatus,
+        >,
     ) -> AppResult<Vec<Invitation>> {
         let status = status.unwrap_or(InvitationStatus::Pending);
         invitation_resolvers::for_viewer(ctx, self.0.member_id(), status).await

@@ -3,6 +3,8 @@
 //! parallel. Folders mirror the API.
 
 mod auth;
+mod budgets;
+mod entries;
 mod http;
 mod profile;
 mod schema;
