@@ -8,12 +8,13 @@ use diesel_async::RunQueryDsl;
 
 use crate::{
     calendar::YearMonth,
+    category::model::CategoryRow,
     db::{
         Conn,
         schema::{budgets, categories, entries, ledger_members, members},
     },
     error::{AppError, AppResult},
-    ids::{CategoryId, LedgerId, MemberId},
+    ids::{LedgerId, MemberId},
     ledger::scope::viewer_ledger,
     member::model::MemberRow,
 };
@@ -58,47 +59,31 @@ pub async fn expenses_by_day(
         .collect())
 }
 
-/// A category as analytics shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CategoryKey {
-    pub id: CategoryId,
-    pub name: String,
-    pub is_fallback: bool,
-}
-
 /// Expense totals per category in `month`, only categories with expenses.
 pub async fn expenses_by_category(
     conn: &mut Conn,
     scope: Scope,
     month: YearMonth,
-) -> AppResult<Vec<(CategoryKey, i64)>> {
-    let rows: Vec<(i64, String, bool, Option<i64>)> = entries::table
+) -> AppResult<Vec<(CategoryRow, i64)>> {
+    let rows: Vec<(CategoryRow, Option<i64>)> = entries::table
         .inner_join(categories::table)
         .filter(entries::ledger_id.eq(scope.ledger.0))
         .filter(entries::ledger_id.eq_any(viewer_ledger(scope.ledger.0, scope.viewer.0)))
         .filter(entries::entry_type.eq(EXPENSE))
         .filter(entries::entry_date.between(month.first_day(), month.last_day()))
-        .group_by((categories::id, categories::name, categories::is_fallback))
-        .select((
+        .group_by((
             categories::id,
+            categories::ledger_id,
             categories::name,
             categories::is_fallback,
-            sum_money(entries::amount),
+            categories::created_at,
         ))
+        .select((CategoryRow::as_select(), sum_money(entries::amount)))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, is_fallback, amount)| {
-            (
-                CategoryKey {
-                    id: CategoryId(id),
-                    name,
-                    is_fallback,
-                },
-                amount.unwrap_or(0),
-            )
-        })
+        .map(|(category, amount)| (category, amount.unwrap_or(0)))
         .collect())
 }
 

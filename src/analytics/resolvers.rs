@@ -2,13 +2,15 @@
 //! of queries on a replica and does the calendar math in `buckets`,
 //! `ranking` and `settle`.
 
-use async_graphql::{Context, Object};
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object};
 
 use crate::{
     analytics::{
         buckets::{self, add},
         queries::{self, Scope},
-        ranking::{self, CategoryTotal, parse_top, ratio},
+        ranking::{self, CategoryTotal, Ranking, parse_top, ratio},
         settle,
         types::{
             BudgetComparison, CategoryAmount, CategoryBreakdown, DailyExpenses, DayAmount,
@@ -16,13 +18,20 @@ use crate::{
         },
     },
     calendar::YearMonth,
-    entry::kind::EntryType,
+    category::{model::CategoryRow, queries as category_queries, types::Category},
+    db::Conn,
+    entry::{
+        kind::EntryType,
+        queries::{self as entry_queries, EntryQuery},
+        types::{EntryPage, entries_of},
+        views::check_page,
+    },
     error::{AppError, AppResult},
     graphql::{
         context::ContextExt,
         scalars::{Date, Money},
     },
-    ids::MemberId,
+    ids::{CategoryId, MemberId},
     ledger::types::Ledger,
     member::types::Member,
     schedule::{load::load, queries::ScheduleFilter, types::ScheduleShare},
@@ -43,16 +52,48 @@ pub const MAX_MONTHS: i32 = 24;
 /// Analytics of one ledger, as its member (the viewer) sees it.
 pub struct LedgerAnalytics {
     scope: Scope,
+    /// For the entries `categoryEntries` lists.
+    ledger: Arc<Ledger>,
 }
 
 impl LedgerAnalytics {
     pub fn of(ledger: &Ledger) -> Self {
         Self {
-            scope: Scope {
-                ledger: ledger.row.ledger_id(),
-                viewer: MemberId(ledger.membership.member_id),
-            },
+            scope: scope_of(ledger),
+            ledger: Arc::new(ledger.clone()),
         }
+    }
+
+    /// The month's categories ranked by expense, and the month's total.
+    async fn rank_categories(
+        &self,
+        conn: &mut Conn,
+        month: YearMonth,
+        top: usize,
+    ) -> AppResult<(Ranking<CategoryRow>, i64)> {
+        let totals = queries::expenses_by_category(conn, self.scope, month).await?;
+        let total = totals
+            .iter()
+            .try_fold(0, |total, (_, amount)| add(total, *amount))?;
+        let ranking = ranking::rank(
+            totals
+                .into_iter()
+                .map(|(category, amount)| CategoryTotal {
+                    name: category.name.clone(),
+                    category,
+                    amount,
+                })
+                .collect(),
+            top,
+        )?;
+        Ok((ranking, total))
+    }
+}
+
+fn scope_of(ledger: &Ledger) -> Scope {
+    Scope {
+        ledger: ledger.row.ledger_id(),
+        viewer: MemberId(ledger.membership.member_id),
     }
 }
 
@@ -189,32 +230,20 @@ impl LedgerAnalytics {
         let month = YearMonth::parse(year, month)?;
         let top = parse_top(top.unwrap_or(DEFAULT_TOP))?;
         let mut conn = ctx.services().db.read().await?;
-        let totals = queries::expenses_by_category(&mut conn, self.scope, month).await?;
-        let total = totals
-            .iter()
-            .try_fold(0, |total, (_, amount)| add(total, *amount))?;
-        let ranking = ranking::rank(
-            totals
-                .into_iter()
-                .map(|(category, amount)| CategoryTotal {
-                    name: category.name.clone(),
-                    category,
-                    amount,
-                })
-                .collect(),
-            top,
-        )?;
+        let (ranking, total) = self.rank_categories(&mut conn, month, top).await?;
         let mut items: Vec<CategoryAmount> = ranking
             .top
             .into_iter()
             .map(|ranked| CategoryAmount {
-                name: ranked.name,
-                amount: Money(ranked.amount),
                 ratio: ratio(ranked.amount, total),
+                amount: Money(ranked.amount),
+                name: ranked.name,
+                category: Some(Category(ranked.category)),
             })
             .collect();
         if let Some(others) = ranking.others {
             items.push(CategoryAmount {
+                category: None,
                 name: OTHERS_NAME.to_owned(),
                 amount: Money(others),
                 ratio: ratio(others, total),
@@ -224,6 +253,75 @@ impl LedgerAnalytics {
             items,
             total: Money(total),
         })
+    }
+
+    /// Expenses of one category in the month, newest first; `others: true`
+    /// lists those of every category outside the top (as `byCategory` ranks
+    /// them) instead.
+    #[expect(clippy::too_many_arguments, reason = "the contract's arguments")]
+    async fn category_entries(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        month: i32,
+        category_id: Option<ID>,
+        #[graphql(default_with = "Some(false)")] others: Option<bool>,
+        #[graphql(default_with = "Some(DEFAULT_TOP)")] top: Option<i32>,
+        #[graphql(default_with = "Some(0)")] page: Option<i32>,
+        #[graphql(default_with = "Some(20)")] size: Option<i32>,
+    ) -> AppResult<EntryPage> {
+        let month = YearMonth::parse(year, month)?;
+        let top = parse_top(top.unwrap_or(DEFAULT_TOP))?;
+        let (page, size) = (page.unwrap_or(0), size.unwrap_or(20));
+        let (offset_page, limit) = check_page(page, size)?;
+        let mut filter = EntryQuery {
+            entry_type: Some(EntryType::Expense),
+            from: Some(month.first_day()),
+            to: Some(month.last_day()),
+            ..EntryQuery::default()
+        };
+        let mut conn = ctx.services().db.read().await?;
+        match (category_id, others.unwrap_or(false)) {
+            (Some(id), false) => {
+                // A category of another ledger is as foreign here as one the
+                // viewer cannot see at all.
+                let category = category_queries::visible_to(
+                    &mut conn,
+                    CategoryId::parse(&id)?,
+                    self.scope.viewer,
+                )
+                .await?;
+                if category.ledger_id != self.scope.ledger.0 {
+                    return Err(AppError::Forbidden);
+                }
+                filter.category = Some(CategoryId(category.id));
+            }
+            (None, true) => {
+                let (ranking, _) = self.rank_categories(&mut conn, month, top).await?;
+                filter.categories_not_in = Some(
+                    ranking
+                        .top
+                        .iter()
+                        .map(|ranked| ranked.category.id)
+                        .collect(),
+                );
+            }
+            _ => {
+                return Err(AppError::bad_input(
+                    "categoryId",
+                    "카테고리를 하나 고르거나 '그 외'(others: true)를 골라 주세요.",
+                ));
+            }
+        }
+        let (views, total) =
+            entry_queries::page(&mut conn, self.scope.ledger.0, &filter, offset_page, limit)
+                .await?;
+        Ok(EntryPage::new(
+            entries_of(&self.ledger, views),
+            total,
+            page,
+            size,
+        ))
     }
 
     /// The viewer's shares of this ledger's expense schedules; a variable
@@ -259,7 +357,7 @@ impl LedgerAnalytics {
 /// equal share of all of them, in join order; they add up to exactly 0. In a
 /// private ledger the owner alone owes nothing.
 pub async fn ledger_balances(ctx: &Context<'_>, ledger: &Ledger) -> AppResult<Vec<MemberBalance>> {
-    let scope = LedgerAnalytics::of(ledger).scope;
+    let scope = scope_of(ledger);
     let mut conn = ctx.services().db.read().await?;
     let members = queries::members_in_join_order(&mut conn, scope).await?;
     if ledger.row.is_private() {

@@ -3,6 +3,7 @@
 use async_graphql::SimpleObject;
 
 use crate::{
+    category::types::Category,
     graphql::scalars::{Date, Money},
     member::types::Member,
     schedule::types::ScheduleShare,
@@ -59,6 +60,8 @@ pub struct CategoryBreakdown {
 
 #[derive(SimpleObject)]
 pub struct CategoryAmount {
+    /// Null for the bucket of all other categories.
+    pub category: Option<Category>,
     pub name: String,
     pub amount: Money,
     /// Share of the month's total, 0.0-1.0.

@@ -26,7 +26,13 @@ use crate::{
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(MeQuery, SignUpQuery, LedgerQuery, EntryQueryRoot, ScheduleQuery);
+pub struct Query(
+    MeQuery,
+    SignUpQuery,
+    LedgerQuery,
+    EntryQueryRoot,
+    ScheduleQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
