@@ -7,5 +7,6 @@ mod budgets;
 mod entries;
 mod http;
 mod profile;
+mod schedules;
 mod schema;
 mod support;

@@ -78,3 +78,14 @@ pub async fn category_id(app: &TestApp, session: &Session, ledger_id: &str, name
         .unwrap_or_else(|| panic!("no category {name}"))
         .to_owned()
 }
+
+/// The id of the member's private ledger.
+pub async fn private_ledger(app: &TestApp, session: &Session) -> String {
+    let body = app
+        .gql_as(session, "{ me { privateLedger { id } } }", json!({}))
+        .await;
+    expect_ok(&body)["me"]["privateLedger"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
