@@ -2,6 +2,7 @@
 //! test gets its own database, Redis key prefix and mailbox, so they run in
 //! parallel. Folders mirror the API.
 
+mod analytics;
 mod auth;
 mod budgets;
 mod entries;
