@@ -15,6 +15,7 @@ use crate::{
     ids::{LedgerId, MemberId, ScheduleId},
     ledger::{access::member_of, model::LedgerRow, types::Ledger},
     notification::insert_all,
+    notify::{LedgerChange, LedgerEventKind},
     schedule::{
         due::next_due_date,
         input::{ScheduleInput, SchedulePatch, ScheduleSpec},
@@ -61,7 +62,8 @@ pub struct ScheduleMutation;
 #[Object]
 impl ScheduleMutation {
     /// Any member may create schedules; all are created or none. Every
-    /// assignee other than the viewer is notified (SCHEDULE_ASSIGNED).
+    /// assignee other than the viewer is notified (SCHEDULE_ASSIGNED), and
+    /// the ledger's subscribers hear of the change after the commit.
     async fn create_schedules(
         &self,
         ctx: &Context<'_>,
@@ -72,12 +74,22 @@ impl ScheduleMutation {
         let ledger = LedgerId::parse(&ledger_id)?;
         let services = ctx.services();
         let (now, today) = (services.clock.now_naive(), services.clock.today());
-        services
+        let schedules = services
             .db
             .transaction(move |conn| {
                 async move { create(conn, viewer, ledger, inputs, now, today).await }.boxed()
             })
-            .await
+            .await?;
+        if !schedules.is_empty() {
+            services
+                .notify(LedgerChange::new(
+                    LedgerEventKind::ScheduleChanged,
+                    ledger,
+                    viewer,
+                ))
+                .await;
+        }
+        Ok(schedules)
     }
 
     /// Only the schedule's creator or the ledger's ADMIN may edit it.
@@ -91,29 +103,47 @@ impl ScheduleMutation {
         let id = ScheduleId::parse(&id)?;
         let services = ctx.services();
         let (now, today) = (services.clock.now_naive(), services.clock.today());
-        services
+        let schedule = services
             .db
             .transaction(move |conn| {
                 async move { update(conn, viewer, id, input, now, today).await }.boxed()
             })
-            .await
+            .await?;
+        let ledger = schedule.row().ledger_id();
+        services
+            .notify(LedgerChange::new(
+                LedgerEventKind::ScheduleChanged,
+                ledger,
+                viewer,
+            ))
+            .await;
+        Ok(schedule)
     }
 
     /// Only the schedule's creator or the ledger's ADMIN may delete it.
     async fn delete_schedule(&self, ctx: &Context<'_>, id: ID) -> AppResult<bool> {
         let viewer = ctx.viewer()?.member_id;
         let id = ScheduleId::parse(&id)?;
-        ctx.services()
+        let services = ctx.services();
+        let ledger = services
             .db
             .transaction(move |conn| {
                 async move {
-                    editable(conn, viewer, id).await?;
+                    let (row, _) = editable(conn, viewer, id).await?;
                     queries::delete(conn, id).await?;
-                    Ok(true)
+                    Ok(row.ledger_id())
                 }
                 .boxed()
             })
-            .await
+            .await?;
+        services
+            .notify(LedgerChange::new(
+                LedgerEventKind::ScheduleChanged,
+                ledger,
+                viewer,
+            ))
+            .await;
+        Ok(true)
     }
 }
 
