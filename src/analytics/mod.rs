@@ -1,6 +1,7 @@
 //! Analytics of a ledger (expenses only unless said otherwise) and the
 //! settle-up balances between its members.
 
+pub mod balances;
 pub mod buckets;
 pub mod queries;
 pub mod ranking;

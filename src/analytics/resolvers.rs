@@ -1,4 +1,4 @@
-//! `Ledger.analytics` and `Ledger.balances`. Each field runs a fixed number
+//! `Ledger.analytics`. Each field runs a fixed number
 //! of queries on a replica and does the calendar math in `buckets`,
 //! `ranking` and `settle`.
 
@@ -11,10 +11,9 @@ use crate::{
         buckets::{self, add},
         queries::{self, Scope},
         ranking::{self, CategoryTotal, Ranking, parse_top, ratio},
-        settle,
         types::{
             BudgetComparison, CategoryAmount, CategoryBreakdown, DailyExpenses, DayAmount,
-            FixedCosts, MemberBalance, MonthAmount, WeekAmount, WeeklyExpenses,
+            FixedCosts, MonthAmount, WeekAmount, WeeklyExpenses,
         },
     },
     calendar::YearMonth,
@@ -33,7 +32,6 @@ use crate::{
     },
     ids::{CategoryId, MemberId},
     ledger::types::Ledger,
-    member::types::Member,
     schedule::{load::load, queries::ScheduleFilter, types::ScheduleShare},
 };
 
@@ -90,7 +88,8 @@ impl LedgerAnalytics {
     }
 }
 
-fn scope_of(ledger: &Ledger) -> Scope {
+/// Whose analytics: the ledger, as its member the viewer sees it.
+pub fn scope_of(ledger: &Ledger) -> Scope {
     Scope {
         ledger: ledger.row.ledger_id(),
         viewer: MemberId(ledger.membership.member_id),
@@ -351,41 +350,4 @@ impl LedgerAnalytics {
             total: Money(total),
         })
     }
-}
-
-/// `Ledger.balances`: what each current member paid in expenses minus an
-/// equal share of all of them, in join order; they add up to exactly 0. In a
-/// private ledger the owner alone owes nothing.
-pub async fn ledger_balances(ctx: &Context<'_>, ledger: &Ledger) -> AppResult<Vec<MemberBalance>> {
-    let scope = scope_of(ledger);
-    let mut conn = ctx.services().db.read().await?;
-    let members = queries::members_in_join_order(&mut conn, scope).await?;
-    if ledger.row.is_private() {
-        return Ok(members
-            .into_iter()
-            .map(|member| MemberBalance {
-                member: Member(member),
-                balance: Money(0),
-            })
-            .collect());
-    }
-    let paid = queries::expenses_paid_by_members(&mut conn, scope).await?;
-    let paid_in_order: Vec<i64> = members
-        .iter()
-        .map(|member| {
-            paid.iter()
-                .find(|(payer, _)| payer.0 == member.id)
-                .map_or(0, |(_, amount)| *amount)
-        })
-        .collect();
-    let balances = settle::balances(&paid_in_order)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("balances overflow")))?;
-    Ok(members
-        .into_iter()
-        .zip(balances)
-        .map(|(member, balance)| MemberBalance {
-            member: Member(member),
-            balance: Money(balance),
-        })
-        .collect())
 }

@@ -22,7 +22,7 @@ use crate::{
     ledger::{mutations::LedgerMutation, resolvers::LedgerQuery},
     member::resolvers::{MeQuery, ProfileMutation},
     notification::views::NotificationMutation,
-    schedule::resolvers::{ScheduleMutation, ScheduleQuery},
+    schedule::{mutations::ScheduleMutation, resolvers::ScheduleQuery},
 };
 
 #[derive(MergedObject, Default)]

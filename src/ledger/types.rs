@@ -5,10 +5,7 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::{Context, Enum, ID, Object};
 
 use crate::{
-    analytics::{
-        resolvers::{LedgerAnalytics, ledger_balances},
-        types::MemberBalance,
-    },
+    analytics::{balances::ledger_balances, resolvers::LedgerAnalytics, types::MemberBalance},
     budget::resolvers::{self as budget_resolvers, Budget},
     category::{model::CategoryRow, queries as category_queries, types::Category},
     entry::{

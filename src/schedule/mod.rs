@@ -5,6 +5,7 @@ pub mod due;
 pub mod input;
 pub mod load;
 pub mod model;
+pub mod mutations;
 pub mod notify;
 pub mod queries;
 pub mod resolvers;
