@@ -3,6 +3,7 @@
 //! parallel. Folders mirror the API.
 
 mod auth;
+mod authorization;
 mod budgets;
 mod entries;
 mod http;
