@@ -54,11 +54,17 @@ struct Schema {
 
 impl Schema {
     fn named(&self, name: &str) -> &Value {
-        self.types.iter().find(|t| t["name"] == name).unwrap_or_else(|| panic!("no type {name}"))
+        self.types
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("no type {name}"))
     }
 
     fn fields(&self, name: &str) -> Vec<Value> {
-        self.named(name)["fields"].as_array().cloned().unwrap_or_default()
+        self.named(name)["fields"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -107,7 +113,10 @@ fn id_for(kind: &str, targets: &Targets, unknown: bool) -> Value {
     let id = match kind {
         "entry" => targets.entry.clone(),
         "category" => targets.category.clone(),
-        "schedule" => targets.schedule.clone().unwrap_or_else(|| "987654321".into()),
+        "schedule" => targets
+            .schedule
+            .clone()
+            .unwrap_or_else(|| "987654321".into()),
         "invitation" => targets.invitation.clone(),
         "notification" => targets.notification.clone(),
         "member" => targets.member.clone(),
@@ -117,7 +126,14 @@ fn id_for(kind: &str, targets: &Targets, unknown: bool) -> Value {
 }
 
 /// A valid value of `type_name`, so that only authorization can fail.
-fn sample(schema: &Schema, operation: &str, name: &str, ty: &Value, targets: &Targets, unknown: bool) -> Value {
+fn sample(
+    schema: &Schema,
+    operation: &str,
+    name: &str,
+    ty: &Value,
+    targets: &Targets,
+    unknown: bool,
+) -> Value {
     let (type_name, list, _) = unwrap(ty);
     let one = match (type_name, name) {
         ("ID", "categoryId") => json!(targets.category),
@@ -138,7 +154,11 @@ fn sample(schema: &Schema, operation: &str, name: &str, ty: &Value, targets: &Ta
             let definition = schema.named(type_name);
             match definition["kind"].as_str() {
                 Some("ENUM") => {
-                    let preferred = if type_name == "EntryType" { "EXPENSE" } else { "" };
+                    let preferred = if type_name == "EntryType" {
+                        "EXPENSE"
+                    } else {
+                        ""
+                    };
                     let values = definition["enumValues"].as_array().unwrap();
                     values
                         .iter()
@@ -155,7 +175,14 @@ fn sample(schema: &Schema, operation: &str, name: &str, ty: &Value, targets: &Ta
                         } else if field_name == "amount" && type_name == "AssignmentInput" {
                             Value::Null
                         } else {
-                            sample(schema, operation, field_name, &field["type"], targets, unknown)
+                            sample(
+                                schema,
+                                operation,
+                                field_name,
+                                &field["type"],
+                                targets,
+                                unknown,
+                            )
                         };
                         object.insert(field_name.into(), value);
                     }
@@ -184,7 +211,16 @@ fn selection(schema: &Schema, ty: &Value) -> &'static str {
 }
 
 /// Runs `operation` with every argument filled in; returns the body.
-async fn run(app: &TestApp, attacker: &Session, schema: &Schema, kind: &str, field: &Value, prefix: &str, targets: &Targets, unknown: bool) -> Value {
+async fn run(
+    app: &TestApp,
+    attacker: &Session,
+    schema: &Schema,
+    kind: &str,
+    field: &Value,
+    prefix: &str,
+    targets: &Targets,
+    unknown: bool,
+) -> Value {
     let name = field["name"].as_str().unwrap();
     let mut declarations = Vec::new();
     let mut arguments = Vec::new();
@@ -198,12 +234,26 @@ async fn run(app: &TestApp, attacker: &Session, schema: &Schema, kind: &str, fie
         let variable = format!("v{index}");
         declarations.push(format!("${variable}: {}", type_string(&arg["type"])));
         arguments.push(format!("{arg_name}: ${variable}"));
-        variables.insert(variable, sample(schema, name, arg_name, &arg["type"], targets, unknown));
+        variables.insert(
+            variable,
+            sample(schema, name, arg_name, &arg["type"], targets, unknown),
+        );
     }
-    let call = if arguments.is_empty() { name.to_owned() } else { format!("{name}({})", arguments.join(", ")) };
-    let declared = if declarations.is_empty() { String::new() } else { format!("({})", declarations.join(", ")) };
+    let call = if arguments.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name}({})", arguments.join(", "))
+    };
+    let declared = if declarations.is_empty() {
+        String::new()
+    } else {
+        format!("({})", declarations.join(", "))
+    };
     let (open, close) = prefix.split_once('|').unwrap_or((prefix, ""));
-    let query = format!("{kind}{declared} {{ {open}{call}{}{close} }}", selection(schema, &field["type"]));
+    let query = format!(
+        "{kind}{declared} {{ {open}{call}{}{close} }}",
+        selection(schema, &field["type"])
+    );
     app.gql_as(attacker, &query, Value::Object(variables)).await
 }
 
@@ -218,7 +268,14 @@ fn type_string(ty: &Value) -> String {
 fn assert_forbidden(body: &Value, what: &str) {
     let code = body["errors"][0]["extensions"]["code"].as_str();
     assert_eq!(code, Some("FORBIDDEN"), "{what}: {body:#}");
-    let leaked = body["data"].as_object().is_some_and(|data| data.values().any(|v| !v.is_null() && !v.as_object().is_some_and(|o| o.values().all(Value::is_null))));
+    let leaked = body["data"].as_object().is_some_and(|data| {
+        data.values().any(|v| {
+            !v.is_null()
+                && !v
+                    .as_object()
+                    .is_some_and(|o| o.values().all(Value::is_null))
+        })
+    });
     assert!(!leaked, "{what} leaked data: {body:#}");
 }
 
@@ -232,13 +289,28 @@ async fn victim_world(app: &TestApp, victim: &Session, friend: &Session) -> Targ
             json!({ "l": ledger, "c": category }),
         )
         .await;
-    let entry = expect_ok(&body)["createEntry"]["id"].as_str().unwrap().to_owned();
+    let entry = expect_ok(&body)["createEntry"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let body = app
         .gql_as(victim, "mutation($l: ID!) { inviteMembers(ledgerId: $l, emails: [\"pending@example.com\"]) { id } }", json!({ "l": ledger }))
         .await;
-    let invitation = expect_ok(&body)["inviteMembers"][0]["id"].as_str().unwrap().to_owned();
-    let body = app.gql_as(victim, "{ me { notifications { nodes { id } } } }", json!({})).await;
-    let notification = expect_ok(&body)["me"]["notifications"]["nodes"][0]["id"].as_str().unwrap().to_owned();
+    let invitation = expect_ok(&body)["inviteMembers"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = app
+        .gql_as(
+            victim,
+            "{ me { notifications { nodes { id } } } }",
+            json!({}),
+        )
+        .await;
+    let notification = expect_ok(&body)["me"]["notifications"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let schema_sdl = uliga::graphql::sdl();
     let schedule = if schema_sdl.contains("createSchedules") {
         let body = app
@@ -248,11 +320,24 @@ async fn victim_world(app: &TestApp, victim: &Session, friend: &Session) -> Targ
                 json!({ "l": ledger, "m": victim.member_id }),
             )
             .await;
-        Some(expect_ok(&body)["createSchedules"][0]["id"].as_str().unwrap().to_owned())
+        Some(
+            expect_ok(&body)["createSchedules"][0]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        )
     } else {
         None
     };
-    Targets { ledger, entry, category, schedule, invitation, notification, member: friend.member_id.clone() }
+    Targets {
+        ledger,
+        entry,
+        category,
+        schedule,
+        invitation,
+        notification,
+        member: friend.member_id.clone(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -265,25 +350,45 @@ async fn every_ledger_scoped_field_and_mutation_is_forbidden_to_outsiders() {
     shared_ledger(&app, &attacker, &[]).await;
     let targets = victim_world(&app, &victim, &friend).await;
 
-    let introspection = expect_ok(&app.gql_as(&attacker, INTROSPECTION, json!({})).await)["__schema"].clone();
-    let schema = Schema { types: introspection["types"].as_array().unwrap().clone() };
+    let introspection =
+        expect_ok(&app.gql_as(&attacker, INTROSPECTION, json!({})).await)["__schema"].clone();
+    let schema = Schema {
+        types: introspection["types"].as_array().unwrap().clone(),
+    };
     let mut checked = 0;
 
     for unknown in [false, true] {
         for field in schema.fields("Query") {
             let name = field["name"].as_str().unwrap();
-            let scoped = field["args"].as_array().unwrap().iter().any(|arg| unwrap(&arg["type"]).0 == "ID");
+            let scoped = field["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|arg| unwrap(&arg["type"]).0 == "ID");
             if !scoped {
                 continue;
             }
-            let body = run(&app, &attacker, &schema, "query", &field, "", &targets, unknown).await;
+            let body = run(
+                &app, &attacker, &schema, "query", &field, "", &targets, unknown,
+            )
+            .await;
             assert_forbidden(&body, &format!("Query.{name} unknown={unknown}"));
             checked += 1;
         }
         for field in schema.fields("Ledger") {
             let name = field["name"].as_str().unwrap();
-            let prefix = format!("ledger(id: \"{}\") {{ |}}", if unknown { "987654321" } else { &targets.ledger });
-            let body = run(&app, &attacker, &schema, "query", &field, &prefix, &targets, unknown).await;
+            let prefix = format!(
+                "ledger(id: \"{}\") {{ |}}",
+                if unknown {
+                    "987654321"
+                } else {
+                    &targets.ledger
+                }
+            );
+            let body = run(
+                &app, &attacker, &schema, "query", &field, &prefix, &targets, unknown,
+            )
+            .await;
             assert_forbidden(&body, &format!("Ledger.{name} unknown={unknown}"));
             checked += 1;
         }
@@ -292,9 +397,19 @@ async fn every_ledger_scoped_field_and_mutation_is_forbidden_to_outsiders() {
             if NOT_LEDGER_SCOPED.contains(&name) {
                 continue;
             }
-            let takes_id = field["args"].as_array().unwrap().iter().any(|arg| unwrap(&arg["type"]).0 == "ID");
-            assert!(takes_id, "Mutation.{name} is neither ledger-scoped nor listed as not scoped");
-            let body = run(&app, &attacker, &schema, "mutation", &field, "", &targets, unknown).await;
+            let takes_id = field["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|arg| unwrap(&arg["type"]).0 == "ID");
+            assert!(
+                takes_id,
+                "Mutation.{name} is neither ledger-scoped nor listed as not scoped"
+            );
+            let body = run(
+                &app, &attacker, &schema, "mutation", &field, "", &targets, unknown,
+            )
+            .await;
             assert_forbidden(&body, &format!("Mutation.{name} unknown={unknown}"));
             checked += 1;
         }
@@ -303,7 +418,11 @@ async fn every_ledger_scoped_field_and_mutation_is_forbidden_to_outsiders() {
 
     // The victim's world is untouched.
     let body = app
-        .gql_as(&victim, "query($l: ID!) { ledger(id: $l) { name entries { totalCount } members { role } } }", json!({ "l": targets.ledger }))
+        .gql_as(
+            &victim,
+            "query($l: ID!) { ledger(id: $l) { name entries { totalCount } members { role } } }",
+            json!({ "l": targets.ledger }),
+        )
         .await;
     let ledger = &expect_ok(&body)["ledger"];
     assert_eq!(ledger["name"], "우리 집");

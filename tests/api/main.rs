@@ -9,4 +9,5 @@ mod entries;
 mod http;
 mod profile;
 mod schema;
+mod statements;
 mod support;
