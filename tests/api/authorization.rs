@@ -211,16 +211,21 @@ fn selection(schema: &Schema, ty: &Value) -> &'static str {
 }
 
 /// Runs `operation` with every argument filled in; returns the body.
-async fn run(
-    app: &TestApp,
-    attacker: &Session,
-    schema: &Schema,
-    kind: &str,
-    field: &Value,
-    prefix: &str,
-    targets: &Targets,
-    unknown: bool,
-) -> Value {
+/// Who attacks what, with which schema.
+struct Probe<'a> {
+    app: &'a TestApp,
+    attacker: &'a Session,
+    schema: &'a Schema,
+    targets: &'a Targets,
+}
+
+async fn run(probe: &Probe<'_>, kind: &str, field: &Value, prefix: &str, unknown: bool) -> Value {
+    let Probe {
+        app,
+        attacker,
+        schema,
+        targets,
+    } = *probe;
     let name = field["name"].as_str().unwrap();
     let mut declarations = Vec::new();
     let mut arguments = Vec::new();
@@ -354,6 +359,12 @@ async fn every_ledger_scoped_field_and_mutation_is_forbidden_to_outsiders() {
         expect_ok(&app.gql_as(&attacker, INTROSPECTION, json!({})).await)["__schema"].clone();
     let schema = Schema {
         types: introspection["types"].as_array().unwrap().clone(),
+    };
+    let probe = Probe {
+        app: &app,
+        attacker: &attacker,
+        schema: &schema,
+        targets: &targets,
     };
     let mut checked = 0;
 
