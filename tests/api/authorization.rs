@@ -379,10 +379,7 @@ async fn every_ledger_scoped_field_and_mutation_is_forbidden_to_outsiders() {
             if !scoped {
                 continue;
             }
-            let body = run(
-                &app, &attacker, &schema, "query", &field, "", &targets, unknown,
-            )
-            .await;
+            let body = run(&probe, "query", &field, "", unknown).await;
             assert_forbidden(&body, &format!("Query.{name} unknown={unknown}"));
             checked += 1;
         }
@@ -396,10 +393,7 @@ async fn every_ledger_scoped_field_and_mutation_is_forbidden_to_outsiders() {
                     &targets.ledger
                 }
             );
-            let body = run(
-                &app, &attacker, &schema, "query", &field, &prefix, &targets, unknown,
-            )
-            .await;
+            let body = run(&probe, "query", &field, &prefix, unknown).await;
             assert_forbidden(&body, &format!("Ledger.{name} unknown={unknown}"));
             checked += 1;
         }
@@ -417,10 +411,7 @@ async fn every_ledger_scoped_field_and_mutation_is_forbidden_to_outsiders() {
                 takes_id,
                 "Mutation.{name} is neither ledger-scoped nor listed as not scoped"
             );
-            let body = run(
-                &app, &attacker, &schema, "mutation", &field, "", &targets, unknown,
-            )
-            .await;
+            let body = run(&probe, "mutation", &field, "", unknown).await;
             assert_forbidden(&body, &format!("Mutation.{name} unknown={unknown}"));
             checked += 1;
         }
