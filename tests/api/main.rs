@@ -7,6 +7,7 @@ mod authorization;
 mod budgets;
 mod entries;
 mod http;
+mod notifications;
 mod profile;
 mod schema;
 mod statements;
