@@ -12,3 +12,4 @@ mod profile;
 mod schema;
 mod statements;
 mod support;
+mod websocket;
