@@ -211,11 +211,11 @@ async fn run_subscription(
     state: AppState,
     context: RequestContext,
     id: String,
-    request: async_graphql::Request,
+    request: Box<async_graphql::Request>,
     outgoing: mpsc::Sender<Outgoing>,
     finished: mpsc::UnboundedSender<String>,
 ) {
-    let mut responses = state.schema.execute_stream(request.data(context));
+    let mut responses = state.schema.execute_stream((*request).data(context));
     let mut first = true;
     while let Some(mut response) = responses.next().await {
         let request_error = code_request_errors(&mut response);
