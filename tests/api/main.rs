@@ -11,5 +11,6 @@ mod notifications;
 mod profile;
 mod schema;
 mod statements;
+mod subscriptions;
 mod support;
 mod websocket;
