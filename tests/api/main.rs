@@ -4,10 +4,15 @@
 
 mod analytics;
 mod auth;
+mod authorization;
 mod budgets;
 mod entries;
 mod http;
+mod notifications;
 mod profile;
 mod schedules;
 mod schema;
+mod statements;
+mod subscriptions;
 mod support;
+mod websocket;

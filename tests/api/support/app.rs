@@ -87,8 +87,35 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub state: AppState,
     pub mail: MailSink,
+    config: Config,
     database: String,
     client: reqwest::Client,
+}
+
+/// Another instance of the same service: same database, Redis prefix and
+/// mail, its own server, as a second instance behind the balancer.
+pub struct Instance {
+    pub address: SocketAddr,
+}
+
+async fn start_server(config: Config) -> (AppState, SocketAddr) {
+    let state = AppState::build(config).await.expect("app starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let server_state = state.clone();
+    tokio::spawn(async move {
+        uliga::http::serve(
+            listener,
+            server_state,
+            std::future::pending(),
+            Duration::from_secs(1),
+        )
+        .await
+        .expect("server runs");
+    });
+    (state, address)
 }
 
 impl TestApp {
@@ -103,29 +130,21 @@ impl TestApp {
         let mail = MailSink::start();
         let mut config = base_config(&database, &format!("test:{id}:"), mail.port);
         adjust(&mut config);
-        let state = AppState::build(config).await.expect("app starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
-        let server_state = state.clone();
-        tokio::spawn(async move {
-            uliga::http::serve(
-                listener,
-                server_state,
-                std::future::pending(),
-                Duration::from_secs(1),
-            )
-            .await
-            .expect("server runs");
-        });
+        let (state, address) = start_server(config.clone()).await;
         Self {
             address,
             state,
             mail,
+            config,
             database,
             client: reqwest::Client::new(),
         }
+    }
+
+    /// A second instance of the same service (same database and Redis).
+    pub async fn second_instance(&self) -> Instance {
+        let (_, address) = start_server(self.config.clone()).await;
+        Instance { address }
     }
 
     pub fn url(&self, path: &str) -> String {

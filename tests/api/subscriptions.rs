@@ -1,0 +1,213 @@
+//! Subscriptions over graphql-transport-ws, across instances (spec 8, 10).
+
+use std::{net::SocketAddr, time::Duration};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream, connect_async,
+    tungstenite::{Message, client::IntoClientRequest, protocol::frame::coding::CloseCode},
+};
+
+use crate::support::{
+    Session, TestApp, expect_ok,
+    ledgers::{category_id, shared_ledger},
+};
+
+type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(address: SocketAddr) -> Socket {
+    let mut request = format!("ws://{address}/graphql")
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    connect_async(request).await.expect("upgrade").0
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Message::Text(message.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// The next frame: a JSON message, or the close code.
+async fn receive(socket: &mut Socket) -> Result<Value, u16> {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a frame in time")
+            .expect("the socket is open")
+            .expect("a valid frame");
+        match frame {
+            Message::Text(text) => return Ok(serde_json::from_str(&text).unwrap()),
+            Message::Close(Some(frame)) => return Err(u16::from(frame.code)),
+            Message::Close(None) => return Err(1005),
+            _ => continue,
+        }
+    }
+}
+
+async fn signed_in(address: SocketAddr, session: &Session) -> Socket {
+    let mut socket = connect(address).await;
+    send(&mut socket, json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", session.access) } })).await;
+    assert_eq!(
+        receive(&mut socket).await.unwrap()["type"],
+        "connection_ack"
+    );
+    socket
+}
+
+async fn subscribe(socket: &mut Socket, id: &str, query: &str, variables: Value) {
+    send(socket, json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } })).await;
+    // Give the subscription a moment to register with the hub.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notification_made_on_one_instance_reaches_a_socket_on_another() {
+    let app = TestApp::spawn().await;
+    let other = app.second_instance().await;
+    let inviter = app.sign_up("inviter@example.com", "inviter").await;
+    let invitee = app.sign_up("invitee@example.com", "invitee").await;
+    let mut socket = signed_in(other.address, &invitee).await;
+    subscribe(
+        &mut socket,
+        "n",
+        "subscription { notificationReceived { id kind message } }",
+        json!({}),
+    )
+    .await;
+
+    let body = app
+        .gql_as(&inviter, "mutation { createLedger(input: { name: \"여행\", relationship: \"친구\", inviteEmails: [\"invitee@example.com\"] }) { id } }", json!({}))
+        .await;
+    expect_ok(&body);
+    let message = receive(&mut socket).await.unwrap();
+    assert_eq!(message["type"], "next");
+    assert_eq!(message["id"], "n");
+    let notification = &message["payload"]["data"]["notificationReceived"];
+    assert_eq!(notification["kind"], "INVITATION_RECEIVED");
+    assert_eq!(
+        notification["message"],
+        "inviter님이 '여행' 가계부에 초대했습니다."
+    );
+
+    // The same notification is in the list, with the same id.
+    let body = app
+        .gql_as(
+            &invitee,
+            "{ me { notifications { nodes { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        expect_ok(&body)["me"]["notifications"]["nodes"][0]["id"],
+        notification["id"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ledger_changes_stream_to_members_and_end_when_they_leave() {
+    let app = TestApp::spawn().await;
+    let other = app.second_instance().await;
+    let admin = app.sign_up("admin@example.com", "admin").await;
+    let member = app.sign_up("member@example.com", "member").await;
+    let ledger = shared_ledger(&app, &admin, &[&member]).await;
+    let food = category_id(&app, &admin, &ledger, "🍽️ 식비").await;
+    let mut socket = signed_in(other.address, &member).await;
+    subscribe(
+        &mut socket,
+        "l",
+        "subscription($l: ID!) { ledgerChanged(ledgerId: $l) { kind ledgerId actor { nickName } entryIds dates } }",
+        json!({ "l": ledger }),
+    )
+    .await;
+
+    let body = app
+        .gql_as(
+            &admin,
+            "mutation($l: ID!, $c: ID!) { createEntry(ledgerId: $l, input: { type: EXPENSE, amount: 5000, date: \"2026-05-02\", categoryId: $c, payment: \"카드\", counterparty: \"마트\" }) { id } }",
+            json!({ "l": ledger, "c": food }),
+        )
+        .await;
+    let entry_id = expect_ok(&body)["createEntry"]["id"].clone();
+    let event = receive(&mut socket).await.unwrap();
+    assert_eq!(
+        event["payload"]["data"]["ledgerChanged"],
+        json!({ "kind": "ENTRY_CREATED", "ledgerId": ledger, "actor": { "nickName": "admin" }, "entryIds": [entry_id], "dates": ["2026-05-02"] })
+    );
+
+    let body = app
+        .gql_as(
+            &admin,
+            "mutation($l: ID!, $m: ID!) { removeMember(ledgerId: $l, memberId: $m) }",
+            json!({ "l": ledger, "m": member.member_id }),
+        )
+        .await;
+    expect_ok(&body);
+    let event = receive(&mut socket).await.unwrap();
+    assert_eq!(
+        event["payload"]["data"]["ledgerChanged"]["kind"],
+        "MEMBER_LEFT"
+    );
+    let done = receive(&mut socket).await.unwrap();
+    assert_eq!(done, json!({ "type": "complete", "id": "l" }));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_non_member_gets_an_error_not_a_silent_stream() {
+    let app = TestApp::spawn().await;
+    let admin = app.sign_up("owner@example.com", "owner").await;
+    let outsider = app.sign_up("outsider@example.com", "outsider").await;
+    let ledger = shared_ledger(&app, &admin, &[]).await;
+    let mut socket = signed_in(app.address, &outsider).await;
+    send(&mut socket, json!({ "id": "x", "type": "subscribe", "payload": { "query": "subscription($l: ID!) { ledgerChanged(ledgerId: $l) { kind } }", "variables": { "l": ledger } } })).await;
+    let message = receive(&mut socket).await.unwrap();
+    let errors = if message["type"] == "error" {
+        message["payload"].clone()
+    } else {
+        message["payload"]["errors"].clone()
+    };
+    assert_eq!(errors[0]["extensions"]["code"], "FORBIDDEN", "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn protocol_violations_close_with_the_protocol_codes() {
+    let app = TestApp::spawn().await;
+    let session = app.sign_up("protocol@example.com", "protocol").await;
+
+    let mut socket = connect(app.address).await;
+    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { notificationReceived { id } }" } })).await;
+    assert_eq!(
+        receive(&mut socket).await,
+        Err(4401),
+        "subscribe before ack"
+    );
+
+    let mut socket = signed_in(app.address, &session).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": {} }),
+    )
+    .await;
+    assert_eq!(receive(&mut socket).await, Err(4429), "a second init");
+
+    let mut socket = signed_in(app.address, &session).await;
+    socket.send(Message::Text("not json".into())).await.unwrap();
+    assert_eq!(receive(&mut socket).await, Err(4400), "an invalid message");
+
+    let mut socket = signed_in(app.address, &session).await;
+    let subscription = json!({ "id": "same", "type": "subscribe", "payload": { "query": "subscription { notificationReceived { id } }" } });
+    send(&mut socket, subscription.clone()).await;
+    send(&mut socket, subscription).await;
+    assert_eq!(receive(&mut socket).await, Err(4409), "a duplicate id");
+
+    let mut socket = signed_in(app.address, &session).await;
+    send(&mut socket, json!({ "type": "ping" })).await;
+    assert_eq!(receive(&mut socket).await.unwrap()["type"], "pong");
+    let _ = CloseCode::Normal;
+}
