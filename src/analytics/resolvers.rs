@@ -32,7 +32,11 @@ use crate::{
     },
     ids::{CategoryId, MemberId},
     ledger::types::Ledger,
-    schedule::{load::load, queries::ScheduleFilter, types::ScheduleShare},
+    schedule::{
+        load::{load, prefetch_ledgers},
+        queries::ScheduleFilter,
+        types::ScheduleShare,
+    },
 };
 
 /// The name of the bucket of categories outside the top.
@@ -327,21 +331,23 @@ impl LedgerAnalytics {
     /// share counts as 0 in the total.
     async fn fixed_costs(&self, ctx: &Context<'_>) -> AppResult<FixedCosts> {
         let services = ctx.services();
-        let mut conn = services.db.read().await?;
         let filter = ScheduleFilter {
             ledger: Some(self.scope.ledger),
             assigned_to_viewer: true,
             entry_type: Some(EntryType::Expense),
             ..ScheduleFilter::default()
         };
-        let schedules = load(
-            &mut conn,
-            self.scope.viewer,
-            filter,
-            services.clock.today(),
-            None,
-        )
-        .await?;
+        let mut schedules = {
+            let mut conn = services.db.read().await?;
+            let today = services.clock.today();
+            load(&mut conn, self.scope.viewer, filter, today, None).await?
+        };
+        let selection = ctx
+            .look_ahead()
+            .field("items")
+            .field("schedule")
+            .field("ledger");
+        prefetch_ledgers(ctx, &mut schedules, selection).await?;
         let total = schedules
             .iter()
             .try_fold(0, |total, schedule| add(total, schedule.my_share_or_zero()))?;

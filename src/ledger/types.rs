@@ -2,7 +2,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{Context, Enum, ID, Object};
+use async_graphql::{Context, Enum, ID, Lookahead, Object};
 
 use crate::{
     analytics::{balances::ledger_balances, resolvers::LedgerAnalytics, types::MemberBalance},
@@ -82,7 +82,16 @@ impl Ledger {
         ctx: &Context<'_>,
         rows: Vec<(LedgerRow, MembershipRow)>,
     ) -> AppResult<Vec<Ledger>> {
-        let look_ahead = ctx.look_ahead();
+        Self::list_selecting(ctx, rows, ctx.look_ahead()).await
+    }
+
+    /// As `list`, for ledgers reached deeper in the query (a schedule's
+    /// ledger): `look_ahead` is the selection on the ledgers themselves.
+    pub async fn list_selecting(
+        ctx: &Context<'_>,
+        rows: Vec<(LedgerRow, MembershipRow)>,
+        look_ahead: Lookahead<'_>,
+    ) -> AppResult<Vec<Ledger>> {
         let wants_members =
             look_ahead.field("members").exists() || look_ahead.field("memberCount").exists();
         let wants_categories = look_ahead.field("categories").exists();

@@ -10,7 +10,7 @@ use crate::{
     ids::{MemberId, ScheduleId},
     ledger::types::Ledger,
     schedule::{
-        load::load,
+        load::{load, prefetch_ledgers},
         queries::{self, ScheduleFilter},
         types::{Schedule, ScheduleShare, ScheduleTotals},
     },
@@ -45,19 +45,17 @@ impl ScheduleQuery {
 /// `Ledger.schedules`: every schedule of the ledger, soonest due first.
 pub async fn ledger_schedules(ctx: &Context<'_>, ledger: &Ledger) -> AppResult<Vec<Schedule>> {
     let services = ctx.services();
-    let mut conn = services.db.read().await?;
     let filter = ScheduleFilter {
         ledger: Some(ledger.row.ledger_id()),
         ..ScheduleFilter::default()
     };
-    load(
-        &mut conn,
-        MemberId(ledger.membership.member_id),
-        filter,
-        services.clock.today(),
-        None,
-    )
-    .await
+    let mut schedules = {
+        let mut conn = services.db.read().await?;
+        let viewer = MemberId(ledger.membership.member_id);
+        load(&mut conn, viewer, filter, services.clock.today(), None).await?
+    };
+    prefetch_ledgers(ctx, &mut schedules, ctx.look_ahead().field("ledger")).await?;
+    Ok(schedules)
 }
 
 /// `Ledger.scheduleTotals`: the whole amounts of the ledger's schedules by
@@ -103,18 +101,22 @@ pub async fn upcoming_schedules(
             .min(MAX_UPCOMING),
     };
     let services = ctx.services();
-    let mut conn = services.db.read().await?;
     let filter = ScheduleFilter {
         assigned_to_viewer: true,
         ..ScheduleFilter::default()
     };
-    let schedules = load(
-        &mut conn,
-        viewer,
-        filter,
-        services.clock.today(),
-        Some(limit),
-    )
-    .await?;
+    let mut schedules = {
+        let mut conn = services.db.read().await?;
+        load(
+            &mut conn,
+            viewer,
+            filter,
+            services.clock.today(),
+            Some(limit),
+        )
+        .await?
+    };
+    let selection = ctx.look_ahead().field("schedule").field("ledger");
+    prefetch_ledgers(ctx, &mut schedules, selection).await?;
     Ok(schedules.into_iter().map(ScheduleShare).collect())
 }

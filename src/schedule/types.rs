@@ -86,6 +86,15 @@ impl Schedule {
         &self.row
     }
 
+    pub fn ledger_value(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Swaps in the same ledger with its children prefetched.
+    pub fn set_ledger(&mut self, ledger: Ledger) {
+        self.ledger = ledger;
+    }
+
     pub fn next_due(&self) -> NaiveDate {
         self.next_due
     }

@@ -877,3 +877,86 @@ async fn schedule_totals_count_variable_amounts_as_zero() {
         json!({ "incomeTotal": 3_000_000, "expenseTotal": 555_000 })
     );
 }
+
+const LISTS: &str = "query($l: ID!) {
+  ledger(id: $l) {
+    schedules { id name creator { nickName } assignments { member { nickName } amount } myShare nextDueDate ledger { id members { member { nickName } } categories { name } } }
+    scheduleTotals { expenseTotal }
+    balances { member { nickName } balance }
+    analytics {
+      fixedCosts { total items { amount schedule { name assignments { amount } ledger { memberCount } } } }
+      byCategory(year: 2026, month: 3) { items { name category { id } } }
+    }
+  }
+  me { upcomingSchedules { amount schedule { name creator { nickName } assignments { member { nickName } } ledger { name members { role } } } } }
+}";
+
+/// A ledger of its own with `count` schedules shared by both members.
+async fn ledger_with_schedules(
+    app: &TestApp,
+    owner: &Session,
+    friend: &Session,
+    count: usize,
+) -> String {
+    let ledger = shared_ledger(app, owner, &[friend]).await;
+    let inputs: Vec<Value> = (0..count)
+        .map(|i| {
+            let day = i64::try_from(i % 28 + 1).unwrap();
+            schedule(
+                &format!("일정 {i}"),
+                day,
+                Some(1_000),
+                json!([share(owner, Some(600)), share(friend, Some(400))]),
+            )
+        })
+        .collect();
+    expect_ok(&create(app, owner, &ledger, json!(inputs)).await);
+    ledger
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schedule_lists_cost_the_same_statements_whatever_their_length() {
+    let app = TestApp::spawn_with(|config| config.database.pool_size = 8).await;
+    let owner = app.sign_up("lists@example.com", "lists").await;
+    let friend = app.sign_up("friend@example.com", "friend").await;
+    let mut counts = Vec::new();
+    for count in [1, 10, 50] {
+        // Each round adds schedules to a new ledger, so the viewer's
+        // upcoming list grows too (to 61).
+        let ledger = ledger_with_schedules(&app, &owner, &friend, count).await;
+        let before = app.state.services.db.statement_count();
+        let body = app.gql_as(&owner, LISTS, json!({ "l": ledger })).await;
+        let after = app.state.services.db.statement_count();
+        let data = expect_ok(&body);
+        assert_eq!(data["ledger"]["schedules"].as_array().unwrap().len(), count);
+        assert_eq!(
+            data["ledger"]["schedules"][0]["ledger"]["members"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        counts.push((ledger, after - before));
+    }
+    let statements: Vec<u64> = counts.iter().map(|(_, count)| *count).collect();
+    println!("statements per request at 1, 10, 50 schedules: {statements:?}");
+    assert!(
+        statements.iter().all(|count| *count == statements[0]),
+        "{statements:?}"
+    );
+
+    let (busiest, alone) = (&counts[2].0, statements[0]);
+    let before = app.state.services.db.statement_count();
+    let requests = (0..16).map(|_| app.gql_as(&owner, LISTS, json!({ "l": busiest })));
+    for body in futures_util::future::join_all(requests).await {
+        assert_eq!(
+            expect_ok(&body)["ledger"]["schedules"]
+                .as_array()
+                .unwrap()
+                .len(),
+            50
+        );
+    }
+    let total = app.state.services.db.statement_count() - before;
+    assert_eq!(total, 16 * alone);
+}
