@@ -6,8 +6,8 @@ use crate::{
     analytics::{queries, resolvers::scope_of, settle, types::MemberBalance},
     error::{AppError, AppResult},
     graphql::{context::ContextExt, scalars::Money},
-    ledger::types::Ledger,
-    member::types::Member,
+    ledger::{queries::members_of, types::Ledger},
+    member::{model::MemberRow, types::Member},
 };
 
 /// `Ledger.balances`: what each current member paid in expenses minus an
@@ -16,7 +16,16 @@ use crate::{
 pub async fn ledger_balances(ctx: &Context<'_>, ledger: &Ledger) -> AppResult<Vec<MemberBalance>> {
     let scope = scope_of(ledger);
     let mut conn = ctx.services().db.read().await?;
-    let members = queries::members_in_join_order(&mut conn, scope).await?;
+    let members: Vec<MemberRow> = members_of(&mut conn, &[scope.ledger.0])
+        .await?
+        .into_iter()
+        .map(|(_, member)| member)
+        .collect();
+    // The membership is checked in the result: the viewer must be one of
+    // the members read.
+    if !members.iter().any(|member| member.id == scope.viewer.0) {
+        return Err(AppError::Forbidden);
+    }
     if ledger.row.is_private() {
         return Ok(members
             .into_iter()

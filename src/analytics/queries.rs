@@ -11,12 +11,11 @@ use crate::{
     category::model::CategoryRow,
     db::{
         Conn,
-        schema::{budgets, categories, entries, ledger_members, members},
+        schema::{budgets, categories, entries, ledger_members},
     },
-    error::{AppError, AppResult},
+    error::AppResult,
     ids::{LedgerId, MemberId},
     ledger::scope::viewer_ledger,
-    member::model::MemberRow,
 };
 
 diesel::define_sql_function! {
@@ -102,22 +101,6 @@ pub async fn budget_of(conn: &mut Conn, scope: Scope, month: YearMonth) -> AppRe
         .first(conn)
         .await
         .optional()?)
-}
-
-/// The ledger's current members in the order they joined; FORBIDDEN unless
-/// the viewer is one of them.
-pub async fn members_in_join_order(conn: &mut Conn, scope: Scope) -> AppResult<Vec<MemberRow>> {
-    let members: Vec<MemberRow> = ledger_members::table
-        .inner_join(members::table)
-        .filter(ledger_members::ledger_id.eq(scope.ledger.0))
-        .order(ledger_members::id)
-        .select(MemberRow::as_select())
-        .load(conn)
-        .await?;
-    if !members.iter().any(|member| member.id == scope.viewer.0) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(members)
 }
 
 /// What each current member paid: the total of the expenses they created.

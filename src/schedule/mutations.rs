@@ -13,6 +13,7 @@ use crate::{
     graphql::context::ContextExt,
     ids::{LedgerId, MemberId, ScheduleId},
     ledger::{access::member_of, model::LedgerRow},
+    member::queries as member_queries,
     notification::insert_all,
     notify::{LedgerChange, LedgerEventKind},
     schedule::{
@@ -169,7 +170,7 @@ async fn create(
         .collect();
     queries::insert_assignments(conn, &assignments).await?;
 
-    let nick_name = queries::nick_name_of(conn, viewer).await?;
+    let nick_name = nick_name_of(conn, viewer).await?;
     let notifications: Vec<_> = ids
         .iter()
         .zip(&specs)
@@ -262,7 +263,7 @@ async fn update(
             .filter(|share| !before.contains(&share.member) && share.member != viewer)
             .collect();
         if !added.is_empty() {
-            let nick_name = queries::nick_name_of(conn, viewer).await?;
+            let nick_name = nick_name_of(conn, viewer).await?;
             let notifications = Assigned {
                 actor: viewer,
                 actor_nick_name: &nick_name,
@@ -285,6 +286,14 @@ async fn update(
         .await?
         .pop()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("updated schedule not visible")))
+}
+
+/// The viewer's nickname, for the messages that name them.
+async fn nick_name_of(conn: &mut Conn, viewer: MemberId) -> AppResult<String> {
+    member_queries::find_active(conn, viewer)
+        .await?
+        .map(|member| member.nick_name)
+        .ok_or_else(AppError::unauthenticated)
 }
 
 /// The schedule, locked, if the viewer may edit it: its creator or the

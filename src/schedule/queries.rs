@@ -285,12 +285,3 @@ pub async fn delete(conn: &mut Conn, schedule: ScheduleId) -> AppResult<()> {
         .await?;
     Ok(())
 }
-
-/// The member's nickname, for messages that name them.
-pub async fn nick_name_of(conn: &mut Conn, member: MemberId) -> AppResult<String> {
-    Ok(members::table
-        .filter(members::id.eq(member.0))
-        .select(members::nick_name)
-        .first(conn)
-        .await?)
-}
