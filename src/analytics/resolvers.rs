@@ -1,6 +1,5 @@
-//! `Ledger.analytics`. Each field runs a fixed number
-//! of queries on a replica and does the calendar math in `buckets`,
-//! `ranking` and `settle`.
+//! `Ledger.analytics`. Each field runs a fixed number of queries on a
+//! replica and leaves the calendar math to `buckets` and `ranking`.
 
 use std::sync::Arc;
 
@@ -53,17 +52,19 @@ pub const MAX_MONTHS: i32 = 24;
 
 /// Analytics of one ledger, as its member (the viewer) sees it.
 pub struct LedgerAnalytics {
-    scope: Scope,
-    /// For the entries `categoryEntries` lists.
+    /// Shared with the entries `categoryEntries` lists.
     ledger: Arc<Ledger>,
 }
 
 impl LedgerAnalytics {
     pub fn of(ledger: &Ledger) -> Self {
         Self {
-            scope: scope_of(ledger),
             ledger: Arc::new(ledger.clone()),
         }
+    }
+
+    fn scope(&self) -> Scope {
+        scope_of(&self.ledger)
     }
 
     /// The month's categories ranked by expense, and the month's total.
@@ -73,7 +74,7 @@ impl LedgerAnalytics {
         month: YearMonth,
         top: usize,
     ) -> AppResult<(Ranking<CategoryRow>, i64)> {
-        let totals = queries::expenses_by_category(conn, self.scope, month).await?;
+        let totals = queries::expenses_by_category(conn, self.scope(), month).await?;
         let total = totals
             .iter()
             .try_fold(0, |total, (_, amount)| add(total, *amount))?;
@@ -115,7 +116,7 @@ impl LedgerAnalytics {
         let mut conn = ctx.services().db.read().await?;
         let sums = queries::expenses_by_day(
             &mut conn,
-            self.scope,
+            self.scope(),
             previous.first_day(),
             month.last_day(),
         )
@@ -155,7 +156,7 @@ impl LedgerAnalytics {
         let first = (1..count).fold(last, |month, _| month.previous());
         let mut conn = ctx.services().db.read().await?;
         let sums =
-            queries::expenses_by_day(&mut conn, self.scope, first.first_day(), last.last_day())
+            queries::expenses_by_day(&mut conn, self.scope(), first.first_day(), last.last_day())
                 .await?;
         Ok(buckets::months_until(last, count, &sums)?
             .into_iter()
@@ -175,9 +176,9 @@ impl LedgerAnalytics {
     ) -> AppResult<BudgetComparison> {
         let month = YearMonth::parse(year, month)?;
         let mut conn = ctx.services().db.read().await?;
-        let budget = queries::budget_of(&mut conn, self.scope, month).await?;
+        let budget = queries::budget_of(&mut conn, self.scope(), month).await?;
         let sums =
-            queries::expenses_by_day(&mut conn, self.scope, month.first_day(), month.last_day())
+            queries::expenses_by_day(&mut conn, self.scope(), month.first_day(), month.last_day())
                 .await?;
         let spent = buckets::total_between(&sums, month.first_day(), month.last_day())?;
         Ok(BudgetComparison {
@@ -202,7 +203,7 @@ impl LedgerAnalytics {
         let weeks = buckets::weeks_of(month, start_day.unwrap_or(DEFAULT_START_DAY))?;
         let mut conn = ctx.services().db.read().await?;
         let sums =
-            queries::expenses_by_day(&mut conn, self.scope, month.first_day(), month.last_day())
+            queries::expenses_by_day(&mut conn, self.scope(), month.first_day(), month.last_day())
                 .await?;
         let mut total = 0;
         let mut items = Vec::with_capacity(weeks.len());
@@ -291,10 +292,10 @@ impl LedgerAnalytics {
                 let category = category_queries::visible_to(
                     &mut conn,
                     CategoryId::parse(&id)?,
-                    self.scope.viewer,
+                    self.scope().viewer,
                 )
                 .await?;
-                if category.ledger_id != self.scope.ledger.0 {
+                if category.ledger_id != self.scope().ledger.0 {
                     return Err(AppError::Forbidden);
                 }
                 filter.category = Some(CategoryId(category.id));
@@ -316,9 +317,14 @@ impl LedgerAnalytics {
                 ));
             }
         }
-        let (views, total) =
-            entry_queries::page(&mut conn, self.scope.ledger.0, &filter, offset_page, limit)
-                .await?;
+        let (views, total) = entry_queries::page(
+            &mut conn,
+            self.scope().ledger.0,
+            &filter,
+            offset_page,
+            limit,
+        )
+        .await?;
         Ok(EntryPage::new(
             entries_of(&self.ledger, views),
             total,
@@ -332,7 +338,7 @@ impl LedgerAnalytics {
     async fn fixed_costs(&self, ctx: &Context<'_>) -> AppResult<FixedCosts> {
         let services = ctx.services();
         let filter = ScheduleFilter {
-            ledger: Some(self.scope.ledger),
+            ledger: Some(self.scope().ledger),
             assigned_to_viewer: true,
             entry_type: Some(EntryType::Expense),
             ..ScheduleFilter::default()
@@ -340,7 +346,7 @@ impl LedgerAnalytics {
         let mut schedules = {
             let mut conn = services.db.read().await?;
             let today = services.clock.today();
-            load(&mut conn, self.scope.viewer, filter, today, None).await?
+            load(&mut conn, self.scope().viewer, filter, today, None).await?
         };
         let selection = ctx
             .look_ahead()
