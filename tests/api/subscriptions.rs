@@ -211,3 +211,23 @@ async fn protocol_violations_close_with_the_protocol_codes() {
     assert_eq!(receive(&mut socket).await.unwrap()["type"], "pong");
     let _ = CloseCode::Normal;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_connection_is_closed_with_4408() {
+    let app =
+        TestApp::spawn_with(|config| config.api.ws_init_timeout = Duration::from_millis(300)).await;
+    let mut socket = connect(app.address).await;
+    assert_eq!(receive(&mut socket).await, Err(4408));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_socket_is_closed_with_4401_after_its_token_expires() {
+    let app = TestApp::spawn_with(|config| {
+        config.auth.access_ttl = Duration::from_secs(1);
+        config.api.ws_token_grace = Duration::from_millis(500);
+    })
+    .await;
+    let session = app.sign_up("expiring@example.com", "expiring").await;
+    let mut socket = signed_in(app.address, &session).await;
+    assert_eq!(receive(&mut socket).await, Err(4401));
+}

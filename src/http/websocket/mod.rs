@@ -5,6 +5,8 @@
 mod connection;
 mod protocol;
 
+use std::net::IpAddr;
+
 use axum::{
     extract::{FromRequestParts, ws::WebSocketUpgrade},
     http::request::Parts,
@@ -13,12 +15,12 @@ use axum::{
 
 use crate::app::AppState;
 
-pub async fn upgrade(state: AppState, mut parts: Parts) -> Response {
+pub async fn upgrade(state: AppState, mut parts: Parts, client_addr: IpAddr) -> Response {
     let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
     upgrade
         .protocols([protocol::SUBPROTOCOL])
-        .on_upgrade(move |socket| connection::serve(socket, state))
+        .on_upgrade(move |socket| connection::serve(socket, state, client_addr))
 }
