@@ -74,7 +74,8 @@ pub async fn invite(
         .select(members::email)
         .load(conn)
         .await?;
-    if let Some(email) = already_members.iter().next() {
+    // (`<[_]>::first`: diesel's `RunQueryDsl::first` is in scope too.)
+    if let Some(email) = <[_]>::first(&already_members) {
         return Err(AppError::bad_input(
             "emails",
             format!("{email}님은 이미 이 가계부의 멤버입니다."),
