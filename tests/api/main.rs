@@ -3,7 +3,10 @@
 //! parallel. Folders mirror the API.
 
 mod auth;
+mod categories;
 mod http;
+mod invitations;
+mod ledgers;
 mod profile;
 mod schema;
 mod support;
