@@ -43,6 +43,14 @@ impl ErrorCode {
 
 type Message = Cow<'static, str>;
 
+/// One bad row of a batch: `index` counts from 0.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RowError {
+    pub index: usize,
+    pub field: String,
+    pub message: String,
+}
+
 // Clone: async-graphql requires it of a resolver's error type.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum AppError {
@@ -57,6 +65,9 @@ pub enum AppError {
     BadInput { field: Message, message: Message },
     #[error("conflict {field}: {message}")]
     Conflict { field: Message, message: Message },
+    /// A batch with bad rows: every one of them, so the client can mark each.
+    #[error("{} invalid rows", .0.len())]
+    InvalidRows(Vec<RowError>),
     #[error("rate limited for {retry_after_secs}s")]
     RateLimited { retry_after_secs: u64 },
     #[error("unavailable: {0}")]
@@ -109,7 +120,7 @@ impl AppError {
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Self::Forbidden => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
-            Self::BadInput { .. } => ErrorCode::BadUserInput,
+            Self::BadInput { .. } | Self::InvalidRows(_) => ErrorCode::BadUserInput,
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Unavailable(_) => ErrorCode::Unavailable,
@@ -123,6 +134,9 @@ impl AppError {
             Self::Unauthenticated(message) | Self::NotFound(message) => message.clone(),
             Self::BadInput { message, .. } | Self::Conflict { message, .. } => message.clone(),
             Self::Forbidden => MSG_FORBIDDEN.into(),
+            Self::InvalidRows(rows) => {
+                format!("입력에 잘못된 행이 {}개 있습니다.", rows.len()).into()
+            }
             Self::RateLimited { .. } => MSG_RATE_LIMITED.into(),
             Self::Unavailable(_) => MSG_UNAVAILABLE.into(),
             Self::Internal(_) => MSG_INTERNAL.into(),
@@ -150,6 +164,11 @@ impl AppError {
             }
             Self::RateLimited { retry_after_secs } => {
                 extensions.set("retryAfter", *retry_after_secs);
+            }
+            Self::InvalidRows(rows) => {
+                if let Ok(rows) = async_graphql::to_value(rows) {
+                    extensions.set("rows", rows);
+                }
             }
             _ => {}
         }

@@ -6,6 +6,8 @@
 
 pub mod app;
 pub mod auth;
+pub mod budget;
+pub mod calendar;
 pub mod category;
 pub mod clock;
 pub mod config;

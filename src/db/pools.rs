@@ -5,14 +5,15 @@
 
 use std::sync::{
     Arc,
-    atomic::{AtomicUsize, Ordering},
+    atomic::{AtomicU64, AtomicUsize, Ordering},
 };
 
+use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel_async::{
     AsyncConnection, AsyncMysqlConnection,
-    pooled_connection::{AsyncDieselConnectionManager, PoolError},
+    pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolError},
 };
-use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, future::BoxFuture};
 
 use crate::{
     config::DatabaseConfig,
@@ -32,6 +33,9 @@ struct Inner {
     primary: Pool,
     replicas: Vec<Pool>,
     next_replica: AtomicUsize,
+    /// Every SQL statement sent, on any pool: the test of "constant SQL per
+    /// request" reads it, and `/metrics` exports it.
+    statements: Arc<AtomicU64>,
 }
 
 /// What a pool reports for `/metrics`.
@@ -43,18 +47,25 @@ pub struct PoolUsage {
 
 impl Database {
     pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Self> {
-        let primary = build_pool(&config.primary_url, config.pool_size).await?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let primary = build_pool(&config.primary_url, config.pool_size, &statements).await?;
         let mut replicas = Vec::with_capacity(config.replica_urls.len());
         for url in &config.replica_urls {
-            replicas.push(build_pool(url, config.pool_size).await?);
+            replicas.push(build_pool(url, config.pool_size, &statements).await?);
         }
         Ok(Self {
             inner: Arc::new(Inner {
                 primary,
                 replicas,
                 next_replica: AtomicUsize::new(0),
+                statements,
             }),
         })
+    }
+
+    /// How many SQL statements this process has sent so far.
+    pub fn statement_count(&self) -> u64 {
+        self.inner.statements.load(Ordering::Relaxed)
     }
 
     /// A connection to the primary, for reads that must see the latest writes.
@@ -115,12 +126,32 @@ impl Database {
     }
 }
 
-async fn build_pool(url: &str, size: u32) -> anyhow::Result<Pool> {
+/// Counts each statement a connection starts.
+fn statement_counter(statements: Arc<AtomicU64>) -> impl Instrumentation {
+    move |event: InstrumentationEvent<'_>| {
+        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+            statements.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+async fn build_pool(url: &str, size: u32, statements: &Arc<AtomicU64>) -> anyhow::Result<Pool> {
+    let statements = statements.clone();
+    let mut config = ManagerConfig::<AsyncMysqlConnection>::default();
+    config.custom_setup = Box::new(move |url| {
+        let statements = statements.clone();
+        async move {
+            let mut conn = AsyncMysqlConnection::establish(url).await?;
+            conn.set_instrumentation(statement_counter(statements));
+            Ok(conn)
+        }
+        .boxed()
+    });
     let pool = bb8::Pool::builder()
         .max_size(size)
         .connection_timeout(std::time::Duration::from_secs(5))
         .test_on_check_out(false)
-        .build(Manager::new(url))
+        .build(Manager::new_with_config(url, config))
         .await?;
     Ok(pool)
 }

@@ -15,14 +15,17 @@ use crate::{
         signin::SignInMutation,
         signup::{SignUpMutation, SignUpQuery},
     },
+    budget::resolvers::BudgetMutation,
     category::resolvers::CategoryMutation,
+    entry::{mutations::EntryMutation, views::EntryQueryRoot},
     invitation::resolvers::InvitationMutation,
     ledger::{mutations::LedgerMutation, resolvers::LedgerQuery},
     member::resolvers::{MeQuery, ProfileMutation},
+    notification::views::NotificationMutation,
 };
 
 #[derive(MergedObject, Default)]
-pub struct Query(MeQuery, SignUpQuery, LedgerQuery);
+pub struct Query(MeQuery, SignUpQuery, LedgerQuery, EntryQueryRoot);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -33,6 +36,9 @@ pub struct Mutation(
     LedgerMutation,
     InvitationMutation,
     CategoryMutation,
+    EntryMutation,
+    BudgetMutation,
+    NotificationMutation,
 );
 
 pub type UligaSchema = Schema<Query, Mutation, EmptySubscription>;

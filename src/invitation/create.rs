@@ -74,7 +74,6 @@ pub async fn invite(
         .select(members::email)
         .load(conn)
         .await?;
-    // (`<[_]>::first`: diesel's `RunQueryDsl::first` is in scope too.)
     if let Some(email) = <[_]>::first(&already_members) {
         return Err(AppError::bad_input(
             "emails",

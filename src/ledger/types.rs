@@ -5,9 +5,17 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::{Context, Enum, ID, Object};
 
 use crate::{
+    budget::resolvers::{self as budget_resolvers, Budget},
     category::{model::CategoryRow, queries as category_queries, types::Category},
+    entry::{
+        types::{DayTotal, Entry, EntryFilter, EntryPage, MonthSummary},
+        views as entry_views,
+    },
     error::AppResult,
-    graphql::{context::ContextExt, scalars::DateTime},
+    graphql::{
+        context::ContextExt,
+        scalars::{Date, DateTime},
+    },
     invitation::{
         queries as invitation_queries,
         types::{Invitation, hydrate},
@@ -202,5 +210,40 @@ impl Ledger {
         let mut conn = ctx.services().db.read().await?;
         let rows = category_queries::for_ledgers(&mut conn, &[self.row.id]).await?;
         Ok(rows.into_iter().map(Category).collect())
+    }
+
+    async fn month_summary(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        month: i32,
+    ) -> AppResult<MonthSummary> {
+        entry_views::month_summary(ctx, self, year, month).await
+    }
+
+    /// Days of the month that have entries, ascending, with per-type totals.
+    async fn calendar(&self, ctx: &Context<'_>, year: i32, month: i32) -> AppResult<Vec<DayTotal>> {
+        entry_views::calendar(ctx, self, year, month).await
+    }
+
+    /// Entries of one day, largest amount first.
+    async fn entries_on(&self, ctx: &Context<'_>, date: Date) -> AppResult<Vec<Entry>> {
+        entry_views::entries_on(ctx, self, date).await
+    }
+
+    /// Newest date first; size is at most 100.
+    async fn entries(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EntryFilter>,
+        #[graphql(default_with = "Some(0)")] page: Option<i32>,
+        #[graphql(default_with = "Some(20)")] size: Option<i32>,
+    ) -> AppResult<EntryPage> {
+        let (page, size) = (page.unwrap_or(0), size.unwrap_or(20));
+        entry_views::entries(ctx, self, filter, page, size).await
+    }
+
+    async fn budget(&self, ctx: &Context<'_>, year: i32, month: i32) -> AppResult<Option<Budget>> {
+        budget_resolvers::for_ledger(ctx, self, year, month).await
     }
 }

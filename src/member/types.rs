@@ -11,6 +11,7 @@ use crate::{
     },
     ledger::{queries as ledger_queries, types::Ledger},
     member::model::MemberRow,
+    notification::views::{self as notification_views, NotificationConnection},
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -76,11 +77,33 @@ impl Me {
         Ledger::list(ctx, rows).await
     }
 
+    /// Newest first; `after` is the id of the last notification already seen.
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Some(false)")] unread_only: Option<bool>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<async_graphql::ID>,
+    ) -> AppResult<NotificationConnection> {
+        let unread_only = unread_only.unwrap_or(false);
+        let first = first.unwrap_or(20);
+        notification_views::page(ctx, self.0.member_id(), unread_only, first, after).await
+    }
+
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> AppResult<i32> {
+        let mut conn = ctx.services().db.read().await?;
+        let count = notification_views::unread_count(&mut conn, self.0.member_id()).await?;
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+    }
+
     async fn invitations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "InvitationStatus::Pending")] status: InvitationStatus,
+        #[graphql(default_with = "Some(InvitationStatus::Pending)")] status: Option<
+            InvitationStatus,
+        >,
     ) -> AppResult<Vec<Invitation>> {
+        let status = status.unwrap_or(InvitationStatus::Pending);
         invitation_resolvers::for_viewer(ctx, self.0.member_id(), status).await
     }
 }

@@ -5,6 +5,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+pub mod views;
+
 use crate::{
     db::{Conn, schema::notifications},
     error::AppResult,
@@ -20,6 +22,16 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
+    pub fn from_db(kind: &str) -> Self {
+        match kind {
+            "INVITATION_RECEIVED" => Self::InvitationReceived,
+            "INVITATION_ACCEPTED" => Self::InvitationAccepted,
+            "SCHEDULE_ASSIGNED" => Self::ScheduleAssigned,
+            "SCHEDULE_DUE" => Self::ScheduleDue,
+            _ => Self::MemberLeft,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvitationReceived => "INVITATION_RECEIVED",

@@ -3,10 +3,15 @@
 //! parallel. Folders mirror the API.
 
 mod auth;
+mod authorization;
+mod budgets;
 mod categories;
+mod entries;
 mod http;
 mod invitations;
 mod ledgers;
+mod notifications;
 mod profile;
 mod schema;
+mod statements;
 mod support;

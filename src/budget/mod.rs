@@ -1,0 +1,4 @@
+//! Monthly budgets: one per (ledger, year, month).
+
+pub mod queries;
+pub mod resolvers;

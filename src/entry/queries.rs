@@ -1,0 +1,302 @@
+//! Entry queries. Lists load each entry with its category, creator and the
+//! creator's color in one statement, so a page costs the same whatever its
+//! size.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::{
+    mysql::Mysql,
+    prelude::*,
+    sql_types::{BigInt, Date as SqlDate},
+};
+use diesel_async::RunQueryDsl;
+
+use crate::{
+    category::model::CategoryRow,
+    db::{
+        Conn, last_insert_id,
+        schema::{categories, entries, ledger_members, members},
+    },
+    entry::{
+        kind::EntryType,
+        model::{EntryRow, EntryView, NewEntry},
+    },
+    error::AppResult,
+    ids::{CategoryId, MemberId},
+    member::model::MemberRow,
+};
+
+/// The filters of `Ledger.entries`, already parsed.
+#[derive(Clone, Debug, Default)]
+pub struct EntryQuery {
+    pub entry_type: Option<EntryType>,
+    pub category: Option<CategoryId>,
+    pub categories_not_in: Option<Vec<i64>>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub creator: Option<MemberId>,
+    pub search: Option<String>,
+}
+
+type ViewColumns = (
+    diesel::helper_types::AsSelect<EntryRow, Mysql>,
+    diesel::helper_types::AsSelect<CategoryRow, Mysql>,
+    diesel::helper_types::AsSelect<MemberRow, Mysql>,
+    diesel::dsl::Nullable<ledger_members::color>,
+);
+
+fn view_columns() -> ViewColumns {
+    (
+        EntryRow::as_select(),
+        CategoryRow::as_select(),
+        MemberRow::as_select(),
+        ledger_members::color.nullable(),
+    )
+}
+
+macro_rules! joined_entries {
+    () => {
+        entries::table
+            .inner_join(categories::table.on(categories::id.eq(entries::category_id)))
+            .inner_join(members::table.on(members::id.eq(entries::creator_id)))
+            .left_join(
+                ledger_members::table.on(ledger_members::ledger_id
+                    .eq(entries::ledger_id)
+                    .and(ledger_members::member_id.eq(entries::creator_id))),
+            )
+    };
+}
+
+fn into_view(
+    (entry, category, creator, creator_color): (EntryRow, CategoryRow, MemberRow, Option<String>),
+) -> EntryView {
+    EntryView {
+        entry,
+        category,
+        creator,
+        creator_color,
+    }
+}
+
+/// `%` and `_` in a search are literal characters, not wildcards.
+fn like_pattern(search: &str) -> String {
+    let escaped = search
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The entries of one ledger matching `filter`, newest date first.
+fn filtered(ledger: i64, filter: &EntryQuery) -> entries::BoxedQuery<'static, Mysql> {
+    let mut query = entries::table
+        .filter(entries::ledger_id.eq(ledger))
+        .into_boxed();
+    if let Some(entry_type) = filter.entry_type {
+        query = query.filter(entries::entry_type.eq(entry_type.as_str()));
+    }
+    if let Some(category) = filter.category {
+        query = query.filter(entries::category_id.eq(category.0));
+    }
+    if let Some(excluded) = &filter.categories_not_in {
+        query = query.filter(entries::category_id.ne_all(excluded.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(entries::entry_date.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(entries::entry_date.le(to));
+    }
+    if let Some(creator) = filter.creator {
+        query = query.filter(entries::creator_id.eq(creator.0));
+    }
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let pattern = like_pattern(search);
+        let lower = diesel::dsl::sql::<diesel::sql_types::Text>("LOWER(entries.counterparty)");
+        let memo = diesel::dsl::sql::<diesel::sql_types::Text>("LOWER(COALESCE(entries.memo, ''))");
+        query = query.filter(lower.like(pattern.clone()).or(memo.like(pattern)));
+    }
+    query
+}
+
+/// One page of matching entries and the total count.
+pub async fn page(
+    conn: &mut Conn,
+    ledger: i64,
+    filter: &EntryQuery,
+    page: i64,
+    size: i64,
+) -> AppResult<(Vec<EntryView>, i64)> {
+    let total: i64 = filtered(ledger, filter).count().get_result(conn).await?;
+    let ids: Vec<i64> = filtered(ledger, filter)
+        .order((entries::entry_date.desc(), entries::id.desc()))
+        .select(entries::id)
+        .offset(page * size)
+        .limit(size)
+        .load(conn)
+        .await?;
+    let mut views = by_ids(conn, &ids).await?;
+    views.sort_by_key(|view| std::cmp::Reverse((view.entry.entry_date, view.entry.id)));
+    Ok((views, total))
+}
+
+/// Entries by id, with their category, creator and color.
+pub async fn by_ids(conn: &mut Conn, ids: &[i64]) -> AppResult<Vec<EntryView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = joined_entries!()
+        .filter(entries::id.eq_any(ids))
+        .select(view_columns())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(into_view).collect())
+}
+
+/// The entries of one day, largest amount first.
+pub async fn on_day(conn: &mut Conn, ledger: i64, date: NaiveDate) -> AppResult<Vec<EntryView>> {
+    let rows = joined_entries!()
+        .filter(entries::ledger_id.eq(ledger))
+        .filter(entries::entry_date.eq(date))
+        .order((entries::amount.desc(), entries::id))
+        .select(view_columns())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(into_view).collect())
+}
+
+/// Inserts `rows` in one statement and returns their ids in order.
+pub async fn insert_many(conn: &mut Conn, rows: &[NewEntry]) -> AppResult<Vec<i64>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::insert_into(entries::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    // LAST_INSERT_ID() is the first id of the statement; read the ids back
+    // rather than assume they are consecutive (MySQL 8's interleaved
+    // auto-increment mode does not promise it).
+    let first = last_insert_id::fetch(conn).await?;
+    let sample = &rows[0];
+    let ids: Vec<i64> = entries::table
+        .filter(entries::id.ge(first))
+        .filter(entries::creator_id.eq(sample.creator_id))
+        .filter(entries::created_at.eq(sample.created_at))
+        .order(entries::id)
+        .select(entries::id)
+        .limit(i64::try_from(rows.len()).unwrap_or(i64::MAX))
+        .load(conn)
+        .await?;
+    Ok(ids)
+}
+
+/// Entries the viewer may see, by id: those of ledgers they belong to, with
+/// whether the viewer is the ADMIN there.
+pub async fn visible(
+    conn: &mut Conn,
+    ids: &[i64],
+    viewer: MemberId,
+) -> AppResult<Vec<(EntryRow, String)>> {
+    Ok(entries::table
+        .inner_join(
+            ledger_members::table.on(ledger_members::ledger_id
+                .eq(entries::ledger_id)
+                .and(ledger_members::member_id.eq(viewer.0))),
+        )
+        .filter(entries::id.eq_any(ids))
+        .select((EntryRow::as_select(), ledger_members::role))
+        .for_update()
+        .load(conn)
+        .await?)
+}
+
+pub async fn delete(conn: &mut Conn, ids: &[i64]) -> AppResult<()> {
+    diesel::delete(entries::table.filter(entries::id.eq_any(ids)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+pub struct DayTotals {
+    #[diesel(sql_type = SqlDate)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = BigInt)]
+    pub income: i64,
+    #[diesel(sql_type = BigInt)]
+    pub expense: i64,
+}
+
+/// Per-day income and expense totals between two dates (inclusive), for the
+/// days that have entries.
+pub async fn day_totals(
+    conn: &mut Conn,
+    ledger: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<DayTotals>> {
+    // SUM of BIGINT is DECIMAL in MySQL; the cast keeps it an i64.
+    Ok(diesel::sql_query(
+        "SELECT entry_date AS day, \
+                CAST(COALESCE(SUM(CASE WHEN entry_type = 'INCOME' THEN amount ELSE 0 END), 0) AS SIGNED) AS income, \
+                CAST(COALESCE(SUM(CASE WHEN entry_type = 'EXPENSE' THEN amount ELSE 0 END), 0) AS SIGNED) AS expense \
+         FROM entries WHERE ledger_id = ? AND entry_date BETWEEN ? AND ? \
+         GROUP BY entry_date ORDER BY entry_date",
+    )
+    .bind::<BigInt, _>(ledger)
+    .bind::<SqlDate, _>(from)
+    .bind::<SqlDate, _>(to)
+    .load(conn)
+    .await?)
+}
+
+#[derive(QueryableByName)]
+pub struct Totals {
+    #[diesel(sql_type = BigInt)]
+    pub income: i64,
+    #[diesel(sql_type = BigInt)]
+    pub expense: i64,
+}
+
+/// Income and expense totals between two dates (inclusive).
+pub async fn totals(
+    conn: &mut Conn,
+    ledger: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Totals> {
+    Ok(diesel::sql_query(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN entry_type = 'INCOME' THEN amount ELSE 0 END), 0) AS SIGNED) AS income, \
+                CAST(COALESCE(SUM(CASE WHEN entry_type = 'EXPENSE' THEN amount ELSE 0 END), 0) AS SIGNED) AS expense \
+         FROM entries WHERE ledger_id = ? AND entry_date BETWEEN ? AND ?",
+    )
+    .bind::<BigInt, _>(ledger)
+    .bind::<SqlDate, _>(from)
+    .bind::<SqlDate, _>(to)
+    .get_result(conn)
+    .await?)
+}
+
+/// Applies a change to one entry.
+pub async fn update(conn: &mut Conn, id: i64, row: &EntryRow, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(entries::table.filter(entries::id.eq(id)))
+        .set((
+            entries::entry_type.eq(&row.entry_type),
+            entries::amount.eq(row.amount),
+            entries::entry_date.eq(row.entry_date),
+            entries::category_id.eq(row.category_id),
+            entries::payment.eq(&row.payment),
+            entries::counterparty.eq(&row.counterparty),
+            entries::memo.eq(&row.memo),
+            entries::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Constant SQL per request: the number of statements a request sends does
+//! not depend on how long its lists are, nor on how many requests run at once.
+
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::support::{
+    Session, TestApp, expect_ok,
+    ledgers::{category_id, shared_ledger},
+};
+
+const PAGE: &str = "query($l: ID!) {
+  me { ledgers { id name members { member { nickName } color role } categories { id name } } }
+  ledger(id: $l) {
+    entries(filter: { from: \"2026-03-01\", to: \"2026-03-31\" }, size: 100) {
+      totalCount
+      items { id amount creator { nickName } category { name } creatorColor }
+    }
+  }
+}";
+
+async fn ledger_with_entries(
+    app: &TestApp,
+    owner: &Session,
+    friend: &Session,
+    count: usize,
+) -> String {
+    let ledger = shared_ledger(app, owner, &[friend]).await;
+    let food = category_id(app, owner, &ledger, "🍽️ 식비").await;
+    let inputs: Vec<Value> = (0..count)
+        .map(|i| {
+            json!({ "type": "EXPENSE", "amount": 100 + i, "date": format!("2026-03-{:02}", i % 28 + 1),
+                    "categoryId": food, "payment": "카드", "counterparty": "가게" })
+        })
+        .collect();
+    // Half by each member, so creators and colors differ.
+    let (mine, theirs) = inputs.split_at(count / 2);
+    for (session, rows) in [(owner, mine), (friend, theirs)] {
+        if !rows.is_empty() {
+            let body = app
+                .gql_as(
+                    session,
+                    "mutation($l: ID!, $i: [EntryInput!]!) { createEntries(ledgerId: $l, inputs: $i) { incomeCount } }",
+                    json!({ "l": ledger, "i": rows }),
+                )
+                .await;
+            expect_ok(&body);
+        }
+    }
+    ledger
+}
+
+async fn statements_for(
+    app: &TestApp,
+    session: &Session,
+    ledger: &str,
+    expected_items: usize,
+) -> u64 {
+    let before = app.state.services.db.statement_count();
+    let body = app.gql_as(session, PAGE, json!({ "l": ledger })).await;
+    let after = app.state.services.db.statement_count();
+    let items = expect_ok(&body)["ledger"]["entries"]["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(items, expected_items);
+    after - before
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_statements_for_1_10_and_100_entries_and_under_load() {
+    let app = TestApp::spawn_with(|config| config.database.pool_size = 8).await;
+    let owner = app.sign_up("counting@example.com", "counting").await;
+    let friend = app.sign_up("friend@example.com", "friend").await;
+    let mut ledgers = Vec::new();
+    for count in [1, 10, 100] {
+        ledgers.push((
+            count,
+            ledger_with_entries(&app, &owner, &friend, count).await,
+        ));
+    }
+
+    let mut counts = Vec::new();
+    for (count, ledger) in &ledgers {
+        counts.push(statements_for(&app, &owner, ledger, *count).await);
+    }
+    println!("statements per request at 1, 10, 100 entries: {counts:?}");
+    assert!(counts.iter().all(|count| *count == counts[0]), "{counts:?}");
+
+    let (_, busiest) = &ledgers[2];
+    let before = app.state.services.db.statement_count();
+    let requests = (0..32).map(|_| app.gql_as(&owner, PAGE, json!({ "l": busiest })));
+    for body in join_all(requests).await {
+        assert_eq!(
+            expect_ok(&body)["ledger"]["entries"]["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            100
+        );
+    }
+    let total = app.state.services.db.statement_count() - before;
+    println!(
+        "32 concurrent requests: {total} statements ({} each)",
+        total / 32
+    );
+    assert_eq!(total, 32 * counts[0]);
+}
