@@ -415,3 +415,86 @@ async fn deleting_a_category_of_another_ledger_is_forbidden() {
     }
     assert_eq!(names(&app, &owner, &ledger).await, with(&[]));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_a_category_moves_its_entries_to_the_fallback_and_deletes_none() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@example.com", "owner").await;
+    let member = app.sign_up("member@example.com", "member").await;
+    let ledger = shared_ledger(&app, &owner, &[&member]).await;
+    let cafe = category_id(&app, &owner, &ledger, "☕ 카페·간식").await;
+    let food = category_id(&app, &owner, &ledger, "🍽️ 식비").await;
+    let create =
+        "mutation($l: ID!, $i: EntryInput!) { createEntry(ledgerId: $l, input: $i) { id } }";
+    let mut ids = Vec::new();
+    for (session, category, entry_type, amount) in [
+        (&owner, &cafe, "EXPENSE", 4_500),
+        (&member, &cafe, "EXPENSE", 6_000),
+        (&member, &cafe, "INCOME", 1_000),
+        (&owner, &food, "EXPENSE", 12_000),
+    ] {
+        let body = app
+            .gql_as(
+                session,
+                create,
+                json!({ "l": ledger, "i": {
+                    "type": entry_type, "amount": amount, "date": "2026-03-05",
+                    "categoryId": category, "payment": "카드", "counterparty": "가게",
+                } }),
+            )
+            .await;
+        ids.push(
+            expect_ok(&body)["createEntry"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+
+    // A member who did not create every entry may delete the category.
+    let body = app.gql_as(&owner, DELETE, json!({ "id": cafe })).await;
+    assert_eq!(expect_ok(&body)["deleteCategory"], true);
+
+    let body = app
+        .gql_as(
+            &member,
+            "query($id: ID!) { ledger(id: $id) { entries(size: 100) { totalCount items { id amount category { id name isFallback } } } } }",
+            json!({ "id": ledger }),
+        )
+        .await;
+    let page = &expect_ok(&body)["ledger"]["entries"];
+    assert_eq!(page["totalCount"], 4, "no entry was deleted");
+    let fallback = category_id(&app, &owner, &ledger, "기타").await;
+    let mut seen: Vec<(String, i64, String)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item["id"].as_str().unwrap().to_owned(),
+                item["amount"].as_i64().unwrap(),
+                item["category"]["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let mut expected = vec![
+        (ids[0].clone(), 4_500, fallback.clone()),
+        (ids[1].clone(), 6_000, fallback.clone()),
+        (ids[2].clone(), 1_000, fallback.clone()),
+        (ids[3].clone(), 12_000, food.clone()),
+    ];
+    expected.sort();
+    assert_eq!(seen, expected);
+    let body = app
+        .gql_as(
+            &owner,
+            "query($id: ID!) { entry(id: $id) { category { name isFallback } } }",
+            json!({ "id": ids[1] }),
+        )
+        .await;
+    assert_eq!(
+        expect_ok(&body)["entry"]["category"],
+        json!({ "name": "기타", "isFallback": true })
+    );
+}
