@@ -183,6 +183,7 @@ async fn an_invalid_category_name_is_bad_user_input() {
         json!(["가".repeat(31)]),
         json!(["🚗 교통", "\t"]),
         json!([]),
+        json!((0..51).map(|i| format!("분류{i}")).collect::<Vec<_>>()),
     ] {
         let body = app
             .gql_as(&owner, ADD, json!({ "id": ledger, "names": names_given }))

@@ -187,10 +187,12 @@ async fn an_invalid_or_missing_email_is_bad_user_input() {
     let owner = app.sign_up("owner@example.com", "owner").await;
     let ledger = shared_ledger(&app, &owner, &[]).await;
 
+    let too_many: Vec<String> = (0..21).map(|i| format!("friend{i}@example.com")).collect();
     for emails in [
         json!([]),
         json!(["not-an-email"]),
         json!(["ok@example.com", ""]),
+        json!(too_many),
     ] {
         let body = app
             .gql_as(&owner, INVITE, json!({ "id": ledger, "emails": emails }))
@@ -728,5 +730,66 @@ async fn invitations_made_at_creation_are_answered_like_any_other() {
     assert_eq!(
         kinds(&app, &friend, "INVITATION_RECEIVED").await,
         vec!["owner님이 '우리 집' 가계부에 초대했습니다."]
+    );
+}
+
+// ---- at the same time ----
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accepting_twice_at_once_joins_once() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@example.com", "owner").await;
+    let friend = app.sign_up("friend@example.com", "friend").await;
+    let ledger = shared_ledger(&app, &owner, &[]).await;
+    let id = invite(&app, &owner, &ledger, &["friend@example.com"]).await[0].clone();
+
+    let (a, b) = tokio::join!(
+        app.gql_as(&friend, RESPOND, json!({ "id": id, "accept": true })),
+        app.gql_as(&friend, RESPOND, json!({ "id": id, "accept": true })),
+    );
+    let mut codes: Vec<Option<&str>> = [&a, &b]
+        .iter()
+        .map(|body| body["errors"][0]["extensions"]["code"].as_str())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, vec![None, Some("CONFLICT")], "{a:#} {b:#}");
+
+    let body = app.gql_as(&owner, LEDGER, json!({ "id": ledger })).await;
+    assert_eq!(expect_ok(&body)["ledger"]["memberCount"], 2);
+    assert_eq!(kinds(&app, &owner, "INVITATION_ACCEPTED").await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_members_inviting_the_same_email_at_once_make_one_invitation() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@example.com", "owner").await;
+    let member = app.sign_up("member@example.com", "member").await;
+    let ledger = shared_ledger(&app, &owner, &[&member]).await;
+
+    let (a, b) = tokio::join!(
+        app.gql_as(
+            &owner,
+            INVITE,
+            json!({ "id": ledger, "emails": ["friend@example.com"] })
+        ),
+        app.gql_as(
+            &member,
+            INVITE,
+            json!({ "id": ledger, "emails": ["Friend@example.com"] })
+        ),
+    );
+    let mut codes: Vec<Option<&str>> = [&a, &b]
+        .iter()
+        .map(|body| body["errors"][0]["extensions"]["code"].as_str())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, vec![None, Some("CONFLICT")], "{a:#} {b:#}");
+    assert_eq!(
+        ledger_invitations(&app, &owner, &ledger)
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
     );
 }

@@ -1091,3 +1091,61 @@ async fn the_email_of_a_deleted_member_can_be_invited_and_sign_up_again() {
         ]
     );
 }
+
+// ---- at the same time ----
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_last_two_members_leaving_at_once_delete_the_ledger() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@example.com", "owner").await;
+    let member = app.sign_up("member@example.com", "member").await;
+    let invitee = app.sign_up("invitee@example.com", "invitee").await;
+    let ledger = shared_ledger(&app, &owner, &[&member]).await;
+    let body = app
+        .gql_as(
+            &owner,
+            "mutation($id: ID!) { inviteMembers(ledgerId: $id, emails: [\"invitee@example.com\"]) { id } }",
+            json!({ "id": ledger }),
+        )
+        .await;
+    expect_ok(&body);
+
+    let (a, b) = tokio::join!(
+        app.gql_as(&owner, LEAVE, json!({ "id": ledger })),
+        app.gql_as(&member, LEAVE, json!({ "id": ledger })),
+    );
+    assert_eq!(expect_ok(&a)["leaveLedger"], true);
+    assert_eq!(expect_ok(&b)["leaveLedger"], true);
+
+    // Nobody is left, so the ledger is gone: no ledger without members.
+    for session in [&owner, &member] {
+        let body = app.gql_as(session, LEDGER, json!({ "id": ledger })).await;
+        expect_error(&body, "FORBIDDEN");
+    }
+    assert_eq!(
+        invitations_of(&app, &invitee, "PENDING").await,
+        Vec::<Value>::new()
+    );
+    assert_eq!(invitations_of(&app, &invitee, "CANCELED").await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_admin_and_a_member_leaving_at_once_leave_the_other_member_as_admin() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@example.com", "owner").await;
+    let first = app.sign_up("first@example.com", "first").await;
+    let second = app.sign_up("second@example.com", "second").await;
+    let ledger = shared_ledger(&app, &owner, &[&first, &second]).await;
+
+    let (a, b) = tokio::join!(
+        app.gql_as(&owner, LEAVE, json!({ "id": ledger })),
+        app.gql_as(&first, LEAVE, json!({ "id": ledger })),
+    );
+    expect_ok(&a);
+    expect_ok(&b);
+
+    assert_eq!(
+        roles(&app, &second, &ledger).await,
+        vec![("second".to_owned(), "ADMIN".to_owned())]
+    );
+}
