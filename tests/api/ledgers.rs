@@ -1149,3 +1149,178 @@ async fn the_admin_and_a_member_leaving_at_once_leave_the_other_member_as_admin(
         vec![("second".to_owned(), "ADMIN".to_owned())]
     );
 }
+
+// ---- tenure, entries and notifications ----
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_who_left_and_came_back_counts_from_their_return() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@example.com", "owner").await;
+    let first = app.sign_up("first@example.com", "first").await;
+    let second = app.sign_up("second@example.com", "second").await;
+    let ledger = shared_ledger(&app, &owner, &[&first, &second]).await;
+    let body = app.gql_as(&first, LEAVE, json!({ "id": ledger })).await;
+    expect_ok(&body);
+    let body = app
+        .gql_as(
+            &owner,
+            "mutation($id: ID!) { inviteMembers(ledgerId: $id, emails: [\"first@example.com\"]) { id } }",
+            json!({ "id": ledger }),
+        )
+        .await;
+    expect_ok(&body);
+    accept_invitation(&app, &first, &ledger).await;
+
+    let body = app.gql_as(&owner, LEAVE, json!({ "id": ledger })).await;
+    expect_ok(&body);
+
+    assert_eq!(
+        roles(&app, &first, &ledger).await,
+        vec![
+            ("second".to_owned(), "ADMIN".to_owned()),
+            ("first".to_owned(), "MEMBER".to_owned()),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ledger_rejoined_moves_to_the_end_of_me_ledgers() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@example.com", "owner").await;
+    let me = app.sign_up("me@example.com", "me00").await;
+    let first = shared_ledger(&app, &owner, &[&me]).await;
+    let second = shared_ledger(&app, &owner, &[&me]).await;
+    let body = app.gql_as(&me, LEAVE, json!({ "id": first })).await;
+    expect_ok(&body);
+    let body = app
+        .gql_as(
+            &owner,
+            "mutation($id: ID!) { inviteMembers(ledgerId: $id, emails: [\"me@example.com\"]) { id } }",
+            json!({ "id": first }),
+        )
+        .await;
+    expect_ok(&body);
+    accept_invitation(&app, &me, &first).await;
+
+    let private = private_ledger_id(&app, &me).await;
+    assert_eq!(ledger_ids(&app, &me).await, vec![private, second, first]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ledger_with_entries_and_a_budget_can_be_deleted() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@example.com", "owner").await;
+    let member = app.sign_up("member@example.com", "member").await;
+    let ledger = shared_ledger(&app, &owner, &[&member]).await;
+    let food = crate::support::ledgers::category_id(&app, &owner, &ledger, "🍽️ 식비").await;
+    let body = app
+        .gql_as(
+            &member,
+            "mutation($l: ID!, $c: ID!) { createEntry(ledgerId: $l, input: { type: EXPENSE, amount: 9000, date: \"2026-03-05\", categoryId: $c, payment: \"카드\", counterparty: \"식당\" }) { id } }",
+            json!({ "l": ledger, "c": food }),
+        )
+        .await;
+    let entry = expect_ok(&body)["createEntry"]["id"].clone();
+    let body = app
+        .gql_as(
+            &owner,
+            "mutation($l: ID!) { setBudget(ledgerId: $l, year: 2026, month: 3, amount: 500000) { amount } }",
+            json!({ "l": ledger }),
+        )
+        .await;
+    expect_ok(&body);
+
+    let body = app.gql_as(&owner, DELETE, json!({ "id": ledger })).await;
+    assert_eq!(expect_ok(&body)["deleteLedger"], true);
+    let body = app
+        .gql_as(
+            &member,
+            "query($id: ID!) { entry(id: $id) { id } }",
+            json!({ "id": entry }),
+        )
+        .await;
+    expect_error(&body, "FORBIDDEN");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn entries_of_a_member_who_leaves_or_deletes_their_account_stay_in_the_ledger() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@example.com", "owner").await;
+    let leaver = app.sign_up("leaver@example.com", "leaver").await;
+    let gone = app.sign_up("gone@example.com", "gone").await;
+    let ledger = shared_ledger(&app, &owner, &[&leaver, &gone]).await;
+    let food = crate::support::ledgers::category_id(&app, &owner, &ledger, "🍽️ 식비").await;
+    for (session, amount) in [(&leaver, 1000), (&gone, 2000)] {
+        let body = app
+            .gql_as(
+                session,
+                "mutation($l: ID!, $c: ID!, $a: Money!) { createEntry(ledgerId: $l, input: { type: EXPENSE, amount: $a, date: \"2026-03-05\", categoryId: $c, payment: \"카드\", counterparty: \"식당\" }) { id } }",
+                json!({ "l": ledger, "c": food, "a": amount }),
+            )
+            .await;
+        expect_ok(&body);
+    }
+    let body = app.gql_as(&leaver, LEAVE, json!({ "id": ledger })).await;
+    expect_ok(&body);
+    let body = app
+        .gql_as(&gone, DELETE_ACCOUNT, json!({ "p": PASSWORD }))
+        .await;
+    expect_ok(&body);
+
+    let body = app
+        .gql_as(
+            &owner,
+            "query($id: ID!) { ledger(id: $id) { memberCount entries { totalCount items { amount creator { nickName } } } } }",
+            json!({ "id": ledger }),
+        )
+        .await;
+    assert_eq!(
+        expect_ok(&body)["ledger"],
+        json!({ "memberCount": 1, "entries": { "totalCount": 2, "items": [
+            { "amount": 2000, "creator": { "nickName": "gone" } },
+            { "amount": 1000, "creator": { "nickName": "leaver" } },
+        ] } })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn member_left_notifications_name_the_ledger_and_who_acted() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@example.com", "owner").await;
+    let leaver = app.sign_up("leaver@example.com", "leaver").await;
+    let removed = app.sign_up("removed@example.com", "removed").await;
+    let ledger = shared_ledger(&app, &owner, &[&leaver, &removed]).await;
+    let body = app.gql_as(&leaver, LEAVE, json!({ "id": ledger })).await;
+    expect_ok(&body);
+    let body = app
+        .gql_as(
+            &owner,
+            REMOVE,
+            json!({ "ledger": ledger, "member": removed.member_id }),
+        )
+        .await;
+    expect_ok(&body);
+
+    let latest = |session: &Session| {
+        let session = session.clone();
+        let app = &app;
+        async move {
+            let body = app
+                .gql_as(
+                    &session,
+                    "{ me { notifications(first: 1) { nodes { kind message ledgerId actor { id } readAt } } } }",
+                    json!({}),
+                )
+                .await;
+            expect_ok(&body)["me"]["notifications"]["nodes"][0].clone()
+        }
+    };
+    assert_eq!(
+        latest(&owner).await,
+        json!({ "kind": "MEMBER_LEFT", "message": "leaver님이 '우리 집' 가계부에서 나갔습니다.", "ledgerId": ledger, "actor": { "id": leaver.member_id }, "readAt": null })
+    );
+    assert_eq!(
+        latest(&removed).await,
+        json!({ "kind": "MEMBER_LEFT", "message": "'우리 집' 가계부에서 내보내졌습니다.", "ledgerId": ledger, "actor": { "id": owner.member_id }, "readAt": null })
+    );
+}
