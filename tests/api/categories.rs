@@ -182,6 +182,7 @@ async fn an_invalid_category_name_is_bad_user_input() {
         json!(["   "]),
         json!(["가".repeat(31)]),
         json!(["🚗 교통", "\t"]),
+        json!(["식\u{7}비"]),
         json!([]),
         json!((0..51).map(|i| format!("분류{i}")).collect::<Vec<_>>()),
     ] {

@@ -534,6 +534,28 @@ async fn the_invitee_or_a_non_member_cannot_cancel_an_invitation() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_inviter_who_left_can_no_longer_cancel_but_the_admin_still_can() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@example.com", "owner").await;
+    let member = app.sign_up("member@example.com", "member").await;
+    let ledger = shared_ledger(&app, &owner, &[&member]).await;
+    let id = invite(&app, &member, &ledger, &["friend@example.com"]).await[0].clone();
+    let body = app
+        .gql_as(
+            &member,
+            "mutation($id: ID!) { leaveLedger(id: $id) }",
+            json!({ "id": ledger }),
+        )
+        .await;
+    expect_ok(&body);
+
+    let body = app.gql_as(&member, CANCEL, json!({ "id": id })).await;
+    expect_error(&body, "FORBIDDEN");
+    let body = app.gql_as(&owner, CANCEL, json!({ "id": id })).await;
+    assert_eq!(expect_ok(&body)["cancelInvitation"]["status"], "CANCELED");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn cancelling_an_invitation_that_is_no_longer_pending_is_a_conflict() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up("owner@example.com", "owner").await;

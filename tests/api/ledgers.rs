@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use crate::support::{
     PASSWORD, Session, TestApp, VERIFICATION_SUBJECT, expect_error, expect_ok,
     ledgers::{
-        accept_invitation, create_ledger, invitations_of, notifications_of, pending_invitation,
-        shared_ledger,
+        accept_invitation, category_id, create_ledger, invitations_of, notifications_of,
+        pending_invitation, shared_ledger,
     },
 };
 
@@ -285,6 +285,21 @@ async fn an_invalid_invite_email_at_creation_fails_the_whole_creation() {
         field(expect_error(&body, "BAD_USER_INPUT")),
         "input.inviteEmails"
     );
+    assert_eq!(ledger_ids(&app, &owner).await.len(), 1, "nothing created");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_invite_email_twice_at_creation_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@example.com", "owner").await;
+
+    let body = create_ledger(
+        &app,
+        &owner,
+        json!({ "name": "우리 집", "relationship": "가족", "inviteEmails": ["a@example.com", "A@Example.com"] }),
+    )
+    .await;
+    assert_eq!(field(expect_error(&body, "CONFLICT")), "input.inviteEmails");
     assert_eq!(ledger_ids(&app, &owner).await.len(), 1, "nothing created");
 }
 
@@ -1212,7 +1227,7 @@ async fn a_ledger_with_entries_and_a_budget_can_be_deleted() {
     let owner = app.sign_up("owner@example.com", "owner").await;
     let member = app.sign_up("member@example.com", "member").await;
     let ledger = shared_ledger(&app, &owner, &[&member]).await;
-    let food = crate::support::ledgers::category_id(&app, &owner, &ledger, "🍽️ 식비").await;
+    let food = category_id(&app, &owner, &ledger, "🍽️ 식비").await;
     let body = app
         .gql_as(
             &member,
@@ -1249,7 +1264,7 @@ async fn entries_of_a_member_who_leaves_or_deletes_their_account_stay_in_the_led
     let leaver = app.sign_up("leaver@example.com", "leaver").await;
     let gone = app.sign_up("gone@example.com", "gone").await;
     let ledger = shared_ledger(&app, &owner, &[&leaver, &gone]).await;
-    let food = crate::support::ledgers::category_id(&app, &owner, &ledger, "🍽️ 식비").await;
+    let food = category_id(&app, &owner, &ledger, "🍽️ 식비").await;
     for (session, amount) in [(&leaver, 1000), (&gone, 2000)] {
         let body = app
             .gql_as(
