@@ -14,6 +14,7 @@ use crate::{
     db::{Database, migrate},
     graphql::{UligaSchema, build_schema},
     mail::Mailer,
+    notify::hub::Hub,
     redis_store::Redis,
     telemetry,
 };
@@ -27,6 +28,7 @@ pub struct Services {
     pub mailer: Mailer,
     pub clock: Clock,
     pub tokens: TokenKeys,
+    pub hub: Arc<Hub>,
 }
 
 impl Services {
@@ -61,7 +63,9 @@ impl AppState {
         let db = Database::connect(&config.database).await?;
         let redis = Redis::connect(&config.redis).await?;
         let mailer = Mailer::from_config(&config.mail)?;
+        let hub = Hub::start(redis.clone(), &db);
         let services = Services {
+            hub,
             clock: Clock::new(config.time_zone),
             tokens: TokenKeys::new(&config.auth.jwt_secret),
             config: Arc::new(config),

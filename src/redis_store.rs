@@ -10,6 +10,8 @@ pub type RedisConn = bb8::PooledConnection<'static, RedisConnectionManager>;
 #[derive(Clone)]
 pub struct Redis {
     pool: bb8::Pool<RedisConnectionManager>,
+    /// For the pub/sub connection, which lives outside the pool.
+    client: redis::Client,
     prefix: String,
 }
 
@@ -23,6 +25,7 @@ impl Redis {
             .await?;
         Ok(Self {
             pool,
+            client: redis::Client::open(config.url.as_str())?,
             prefix: config.key_prefix.clone(),
         })
     }
@@ -36,6 +39,11 @@ impl Redis {
         let mut key = self.prefix.clone();
         key.push_str(&parts.join(":"));
         key
+    }
+
+    /// A dedicated pub/sub connection.
+    pub async fn pubsub(&self) -> redis::RedisResult<redis::aio::PubSub> {
+        self.client.get_async_pubsub().await
     }
 
     pub async fn ping(&self) -> AppResult<()> {

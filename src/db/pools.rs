@@ -4,9 +4,11 @@
 //! Read-your-writes and replica health plug in here, in `read`.
 
 use std::sync::{
-    Arc,
+    Arc, OnceLock,
     atomic::{AtomicU64, AtomicUsize, Ordering},
 };
+
+use tokio::sync::mpsc;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel_async::{
@@ -18,6 +20,7 @@ use futures_util::{FutureExt, future::BoxFuture};
 use crate::{
     config::DatabaseConfig,
     error::{AppError, AppResult},
+    notify::after_commit,
 };
 
 type Manager = AsyncDieselConnectionManager<AsyncMysqlConnection>;
@@ -36,6 +39,8 @@ struct Inner {
     /// Every SQL statement sent, on any pool: the test of "constant SQL per
     /// request" reads it, and `/metrics` exports it.
     statements: Arc<AtomicU64>,
+    /// Where committed transactions send the members they notified.
+    committed: OnceLock<mpsc::UnboundedSender<Vec<i64>>>,
 }
 
 /// What a pool reports for `/metrics`.
@@ -59,6 +64,7 @@ impl Database {
                 replicas,
                 next_replica: AtomicUsize::new(0),
                 statements,
+                committed: OnceLock::new(),
             }),
         })
     }
@@ -102,11 +108,23 @@ impl Database {
             + 'static,
     {
         let pool = self.inner.primary.clone();
-        let task = tokio::spawn(async move {
+        let task = tokio::spawn(after_commit::collect(async move {
             let mut conn = pool.get_owned().await.map_err(pool_error)?;
             conn.transaction(async move |conn| work(conn).await).await
-        });
-        task.await.map_err(AppError::internal)?
+        }));
+        let (result, notified) = task.await.map_err(AppError::internal)?;
+        if result.is_ok()
+            && !notified.is_empty()
+            && let Some(committed) = self.inner.committed.get()
+        {
+            let _ = committed.send(notified);
+        }
+        result
+    }
+
+    /// Routes the members notified by each committed transaction to `sink`.
+    pub fn on_commit(&self, sink: mpsc::UnboundedSender<Vec<i64>>) {
+        let _ = self.inner.committed.set(sink);
     }
 
     pub fn usage(&self) -> Vec<PoolUsage> {

@@ -6,7 +6,7 @@ pub mod errors;
 pub mod limits;
 pub mod scalars;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 use crate::{
     app::Services,
@@ -22,6 +22,7 @@ use crate::{
     ledger::{mutations::LedgerMutation, resolvers::LedgerQuery},
     member::resolvers::{MeQuery, ProfileMutation},
     notification::views::NotificationMutation,
+    notify::subscriptions::SubscriptionRoot,
 };
 
 #[derive(MergedObject, Default)]
@@ -41,11 +42,11 @@ pub struct Mutation(
     NotificationMutation,
 );
 
-pub type UligaSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type UligaSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 pub fn build_schema(services: Services) -> UligaSchema {
     let api = services.config.api.clone();
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .limit_depth(api.max_depth)
         .limit_complexity(api.max_complexity)
         .extension(errors::ErrorMapping)
@@ -61,7 +62,7 @@ pub fn build_schema(services: Services) -> UligaSchema {
 
 /// The SDL that `schema.graphql` holds; a test keeps the file current.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .finish()
         .sdl()
 }

@@ -162,7 +162,7 @@ async fn execute(
         client_addr: client_addr(peer, headers, state.services.config.api.trust_proxy_headers),
     };
     let response = async_graphql::Schema::execute(&state.schema, request.data(context)).await;
-    let (status, response) = classify(response, media);
+    let (status, request_error, response) = classify(response, media);
     let codes: Vec<String> = response
         .errors
         .iter()
@@ -176,13 +176,21 @@ async fn execute(
         .collect();
     let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
     record(&operation, status, &code_refs, started);
+    if request_error {
+        // A request that never executed has no `data` entry at all.
+        return json_response(
+            media,
+            status,
+            &serde_json::json!({ "errors": response.errors }),
+        );
+    }
     json_response(media, status, &response)
 }
 
-/// Decides the status, and gives every error a code: errors async-graphql
-/// raised before execution (parse, validation, variable types, limits) become
-/// BAD_USER_INPUT, and make the whole request a request error.
-fn classify(mut response: GraphqlResponse, media: ResponseMedia) -> (StatusCode, GraphqlResponse) {
+/// Gives every error a code: errors async-graphql raised before execution
+/// (parse, validation, variable types, limits) become BAD_USER_INPUT. Returns
+/// whether the response is a request error: no data, and only such errors.
+pub(super) fn code_request_errors(response: &mut GraphqlResponse) -> bool {
     let uncoded = |error: &ServerError| {
         error
             .extensions
@@ -198,12 +206,22 @@ fn classify(mut response: GraphqlResponse, media: ResponseMedia) -> (StatusCode,
             .get_or_insert_with(ErrorExtensionValues::default)
             .set("code", ErrorCode::BadUserInput.as_str());
     }
+    request_error
+}
+
+/// Decides the status: 400 for a request error under the GraphQL response
+/// media type, else 200.
+fn classify(
+    mut response: GraphqlResponse,
+    media: ResponseMedia,
+) -> (StatusCode, bool, GraphqlResponse) {
+    let request_error = code_request_errors(&mut response);
     let status = if request_error && media == ResponseMedia::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    (status, response)
+    (status, request_error, response)
 }
 
 fn operation_label(request: &Request) -> String {

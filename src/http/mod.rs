@@ -2,7 +2,7 @@
 
 mod client_addr;
 mod graphiql;
-mod graphql;
+pub(crate) mod graphql;
 mod health;
 mod media;
 mod metrics;

@@ -88,6 +88,9 @@ pub async fn insert_all(conn: &mut Conn, rows: &[NewNotification]) -> AppResult<
         .values(rows)
         .execute(conn)
         .await?;
+    for row in rows {
+        crate::notify::after_commit::notification_for(row.recipient_id);
+    }
     Ok(())
 }
 

@@ -279,3 +279,37 @@ impl NotificationMutation {
         Ok(i32::try_from(deleted).unwrap_or(i32::MAX))
     }
 }
+
+/// The viewer's notifications newer than `after`, oldest first.
+pub async fn newer_than(
+    conn: &mut Conn,
+    viewer: MemberId,
+    after: i64,
+) -> AppResult<Vec<Notification>> {
+    let rows: Vec<(NotificationRow, Option<MemberRow>)> = notifications::table
+        .left_join(members::table.on(notifications::actor_id.eq(members::id.nullable())))
+        .filter(notifications::recipient_id.eq(viewer.0))
+        .filter(notifications::id.gt(after))
+        .order(notifications::id)
+        .limit(i64::from(MAX_PAGE))
+        .select((
+            NotificationRow::as_select(),
+            Option::<MemberRow>::as_select(),
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, actor)| Notification { row, actor })
+        .collect())
+}
+
+/// The id of the viewer's newest notification (0 when none).
+pub async fn newest_id(conn: &mut Conn, viewer: MemberId) -> AppResult<i64> {
+    let newest: Option<i64> = notifications::table
+        .filter(notifications::recipient_id.eq(viewer.0))
+        .select(diesel::dsl::max(notifications::id))
+        .first(conn)
+        .await?;
+    Ok(newest.unwrap_or(0))
+}

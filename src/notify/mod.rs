@@ -1,5 +1,10 @@
-//! Events published on Redis after a transaction commits, so that every
-//! instance can push them to its subscribers.
+//! Live delivery: events published on Redis after a transaction commits,
+//! one pub/sub connection per instance that fans them out in process, and
+//! the GraphQL subscriptions that stream them.
+
+pub mod after_commit;
+pub mod hub;
+pub mod subscriptions;
 
 use async_graphql::Enum;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -63,11 +68,6 @@ impl LedgerChange {
 }
 
 impl Services {
-    /// The Redis channel of ledger events.
-    pub fn ledger_channel(&self) -> String {
-        self.redis.key(&["events", "ledger"])
-    }
-
     /// Publishes a committed change. Best effort: the change is already in
     /// MySQL, and clients that miss the event refetch what they show.
     pub async fn notify(&self, mut change: LedgerChange) {
@@ -76,7 +76,7 @@ impl Services {
             Ok(payload) => payload,
             Err(error) => return tracing::error!(%error, "cannot encode a ledger event"),
         };
-        let channel = self.ledger_channel();
+        let channel = hub::ledger_channel(&self.redis);
         let published = async {
             let mut conn = self.redis.conn().await?;
             let _: i64 = redis::cmd("PUBLISH")

@@ -15,3 +15,4 @@ mod profile;
 mod schema;
 mod statements;
 mod support;
+mod websocket;

@@ -1,0 +1,136 @@
+//! The instance's one Redis pub/sub connection, fanned out in process to
+//! every subscriber through a broadcast channel. It reconnects by itself when
+//! Redis drops; subscribers keep their sockets, and notifications missed in
+//! the meantime are caught up from MySQL on the next event.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::Duration,
+};
+
+use futures_util::StreamExt;
+use tokio::sync::{broadcast, mpsc};
+
+use crate::{db::Database, notify::LedgerChange, redis_store::Redis};
+
+/// Events a subscriber may care about.
+#[derive(Clone, Debug)]
+pub enum HubEvent {
+    Ledger(Arc<LedgerChange>),
+    /// The member has new notifications in MySQL.
+    Notifications {
+        recipient: i64,
+    },
+}
+
+pub fn ledger_channel(redis: &Redis) -> String {
+    redis.key(&["events", "ledger"])
+}
+
+pub fn notification_channel(redis: &Redis) -> String {
+    redis.key(&["events", "notifications"])
+}
+
+pub struct Hub {
+    sender: broadcast::Sender<HubEvent>,
+    subscribers: AtomicI64,
+}
+
+/// Counts a live subscription for `/metrics` while it exists.
+pub struct SubscriberGuard(Arc<Hub>);
+
+impl Drop for SubscriberGuard {
+    fn drop(&mut self) {
+        let now = self.0.subscribers.fetch_sub(1, Ordering::Relaxed) - 1;
+        metrics::gauge!("uliga_subscribers").set(now as f64);
+    }
+}
+
+impl Hub {
+    /// Starts the listener and the publisher of committed notifications.
+    pub fn start(redis: Redis, db: &Database) -> Arc<Self> {
+        let (sender, _) = broadcast::channel(1024);
+        let hub = Arc::new(Self {
+            sender,
+            subscribers: AtomicI64::new(0),
+        });
+        tokio::spawn(listen(redis.clone(), hub.sender.clone()));
+        let (committed, recipients) = mpsc::unbounded_channel();
+        db.on_commit(committed);
+        tokio::spawn(publish_notifications(redis, recipients));
+        hub
+    }
+
+    pub fn subscribe(self: &Arc<Self>) -> (broadcast::Receiver<HubEvent>, SubscriberGuard) {
+        let now = self.subscribers.fetch_add(1, Ordering::Relaxed) + 1;
+        metrics::gauge!("uliga_subscribers").set(now as f64);
+        (self.sender.subscribe(), SubscriberGuard(self.clone()))
+    }
+}
+
+async fn listen(redis: Redis, sender: broadcast::Sender<HubEvent>) {
+    let ledger = ledger_channel(&redis);
+    let notifications = notification_channel(&redis);
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match redis.pubsub().await {
+            Ok(mut pubsub) => {
+                let subscribed = async {
+                    pubsub.subscribe(&ledger).await?;
+                    pubsub.subscribe(&notifications).await
+                };
+                if let Err(error) = subscribed.await {
+                    tracing::warn!(%error, "cannot subscribe to Redis channels");
+                } else {
+                    backoff = Duration::from_millis(200);
+                    let mut messages = pubsub.on_message();
+                    while let Some(message) = messages.next().await {
+                        if let Some(event) = decode(&message, &ledger) {
+                            // No receiver is fine: nobody is subscribed now.
+                            let _ = sender.send(event);
+                        }
+                    }
+                    tracing::warn!("Redis pub/sub connection closed; reconnecting");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "Redis pub/sub unavailable; retrying"),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+fn decode(message: &redis::Msg, ledger_channel: &str) -> Option<HubEvent> {
+    let payload: String = message.get_payload().ok()?;
+    if message.get_channel_name() == ledger_channel {
+        let change: LedgerChange = serde_json::from_str(&payload).ok()?;
+        Some(HubEvent::Ledger(Arc::new(change)))
+    } else {
+        Some(HubEvent::Notifications {
+            recipient: payload.parse().ok()?,
+        })
+    }
+}
+
+async fn publish_notifications(redis: Redis, mut committed: mpsc::UnboundedReceiver<Vec<i64>>) {
+    let channel = notification_channel(&redis);
+    while let Some(recipients) = committed.recv().await {
+        let published = async {
+            let mut conn = redis.conn().await?;
+            let mut pipe = redis::pipe();
+            for recipient in &recipients {
+                pipe.cmd("PUBLISH").arg(&channel).arg(recipient).ignore();
+            }
+            let _: () = pipe.query_async(&mut *conn).await?;
+            Ok::<_, crate::error::AppError>(())
+        };
+        // The rows are in MySQL: a client that misses this nudge reads them
+        // with `me.notifications`, or with the next nudge.
+        if let Err(error) = published.await {
+            tracing::warn!(%error, "notification event not published");
+        }
+    }
+}

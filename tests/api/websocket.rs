@@ -1,0 +1,75 @@
+//! WebSocket upgrades on /graphql speak graphql-transport-ws and take the
+//! access token from `connection_init`.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{Message, client::IntoClientRequest, protocol::frame::coding::CloseCode},
+};
+
+use crate::support::TestApp;
+
+async fn open(
+    app: &TestApp,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut request = format!("ws://{}/graphql", app.address)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (socket, response) = connect_async(request).await.expect("upgrade");
+    assert_eq!(
+        response.headers()["sec-websocket-protocol"],
+        "graphql-transport-ws"
+    );
+    socket
+}
+
+async fn next_message(
+    socket: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> Message {
+    tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+        .await
+        .expect("a message in time")
+        .expect("the socket is open")
+        .expect("a frame")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_valid_token_in_connection_init_is_acknowledged() {
+    let app = TestApp::spawn().await;
+    let session = app.sign_up("socket@example.com", "socket").await;
+    let mut socket = open(&app).await;
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", session.access) } });
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    let Message::Text(reply) = next_message(&mut socket).await else {
+        panic!("expected a text frame");
+    };
+    let reply: Value = serde_json::from_str(&reply).unwrap();
+    assert_eq!(reply["type"], "connection_ack");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_init_without_a_valid_token_is_closed_with_4403() {
+    let app = TestApp::spawn().await;
+    for payload in [json!({}), json!({ "Authorization": "Bearer not-a-token" })] {
+        let mut socket = open(&app).await;
+        let init = json!({ "type": "connection_init", "payload": payload });
+        socket
+            .send(Message::Text(init.to_string().into()))
+            .await
+            .unwrap();
+        let Message::Close(Some(frame)) = next_message(&mut socket).await else {
+            panic!("expected a close frame for {payload}");
+        };
+        assert_eq!(frame.code, CloseCode::Library(4403), "{payload}");
+    }
+}
