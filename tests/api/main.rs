@@ -5,8 +5,11 @@
 mod auth;
 mod authorization;
 mod budgets;
+mod categories;
 mod entries;
 mod http;
+mod invitations;
+mod ledgers;
 mod notifications;
 mod profile;
 mod schema;

@@ -7,10 +7,11 @@ use uliga::{
     config::{ApiConfig, AuthConfig, Config, DatabaseConfig, MailConfig, RateLimits, RedisConfig},
 };
 
-use super::{MailSink, expect_ok};
+use super::{MailSink, ReceivedMail, expect_ok};
 
 pub const JWT_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 pub const PASSWORD: &str = "abcd1234!";
+pub const VERIFICATION_SUBJECT: &str = "[우리가] 이메일 인증 코드";
 
 fn server_url() -> String {
     std::env::var("TEST_DATABASE_URL")
@@ -190,7 +191,13 @@ impl TestApp {
 
     /// Sends a code, reads it from the mail, and returns it.
     pub async fn request_code(&self, email: &str) -> String {
-        let before = self.mail.mails_to(email).len();
+        let is_code = |mail: &ReceivedMail| mail.subject == VERIFICATION_SUBJECT;
+        let before = self
+            .mail
+            .mails_to(email)
+            .iter()
+            .filter(|mail| is_code(mail))
+            .count();
         let body = self
             .gql(
                 "mutation($email: String!) { sendVerificationCode(email: $email) { email } }",
@@ -198,7 +205,7 @@ impl TestApp {
             )
             .await;
         expect_ok(&body);
-        let mail = self.mail.wait_for(email, before + 1).await;
+        let mail = self.mail.wait_for_where(email, before + 1, is_code).await;
         extract_code(&mail.body)
     }
 
