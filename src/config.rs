@@ -118,6 +118,9 @@ pub struct ApiConfig {
     /// `WS_TOKEN_GRACE_SECONDS` (30): how long a socket outlives its access
     /// token (then 4401), so the client can reconnect with a fresh one.
     pub ws_token_grace: Duration,
+    /// `WS_MAX_CONNECTIONS` (10000): WebSocket connections one instance holds;
+    /// past it an upgrade is refused with 503, so the balancer tries another.
+    pub ws_max_connections: usize,
     /// `TRUST_PROXY_HEADERS` (false): take the client address from X-Real-IP /
     /// X-Forwarded-For, as set by our nginx. Never enable without a proxy.
     pub trust_proxy_headers: bool,
@@ -187,6 +190,7 @@ impl Config {
                 body_limit: parse_or("BODY_LIMIT_BYTES", "1048576")?,
                 trust_proxy_headers: parse_or("TRUST_PROXY_HEADERS", "false")?,
                 ws_init_timeout: seconds_or("WS_INIT_TIMEOUT_SECONDS", 10)?,
+                ws_max_connections: parse_or("WS_MAX_CONNECTIONS", "10000")?,
                 ws_token_grace: seconds_or("WS_TOKEN_GRACE_SECONDS", 30)?,
             },
             time_zone: parse_or("TIME_ZONE", "Asia/Seoul")?,

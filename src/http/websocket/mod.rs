@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use axum::{
     extract::{FromRequestParts, ws::WebSocketUpgrade},
-    http::request::Parts,
+    http::{StatusCode, request::Parts},
     response::{IntoResponse, Response},
 };
 
@@ -20,7 +20,13 @@ pub async fn upgrade(state: AppState, mut parts: Parts, client_addr: IpAddr) -> 
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
+    let Ok(permit) = state.sockets.clone().try_acquire_owned() else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
     upgrade
         .protocols([protocol::SUBPROTOCOL])
-        .on_upgrade(move |socket| connection::serve(socket, state, client_addr))
+        .on_upgrade(move |socket| async move {
+            connection::serve(socket, state, client_addr).await;
+            drop(permit);
+        })
 }

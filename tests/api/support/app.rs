@@ -69,6 +69,7 @@ fn base_config(database: &str, redis_prefix: &str, smtp_port: u16) -> Config {
             body_limit: 1 << 20,
             trust_proxy_headers: false,
             ws_init_timeout: Duration::from_secs(10),
+            ws_max_connections: 1000,
             ws_token_grace: Duration::from_secs(30),
         },
         time_zone: chrono_tz::Asia::Seoul,
