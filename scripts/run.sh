@@ -32,7 +32,7 @@ fi
 # shellcheck source=scripts/services.sh
 source scripts/services.sh
 
-listen=${LISTEN_ADDR:-127.0.0.1:${PORT:-8080}}
+listen=${LISTEN_ADDR:-127.0.0.1:8080}
 listen=${listen/0.0.0.0:/127.0.0.1:}
 listen=${listen/\[::\]:/[::1]:}
 echo "uliga: GraphiQL at http://$listen/ (GraphQL at /graphql, health at /health/ready, metrics at /metrics)"

@@ -53,6 +53,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Set on SIGTERM: readiness turns false so the balancer stops sending.
     pub draining: Arc<AtomicBool>,
+    /// One permit per open WebSocket connection.
+    pub sockets: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -73,12 +75,16 @@ impl AppState {
             redis,
             mailer,
         };
+        let sockets = Arc::new(tokio::sync::Semaphore::new(
+            services.config.api.ws_max_connections,
+        ));
         let schema = build_schema(services.clone());
         Ok(Self {
             services,
             schema,
             metrics: telemetry::metrics_handle(),
             draining: Arc::new(AtomicBool::new(false)),
+            sockets,
         })
     }
 

@@ -18,8 +18,6 @@ pub struct Config {
     pub api: ApiConfig,
     /// `TIME_ZONE`: the zone in which "today" is counted (schedules, reminders).
     pub time_zone: Tz,
-    /// `LOG_FORMAT`: `text` (default) or `json`.
-    pub json_logs: bool,
     /// `SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may finish after SIGTERM.
     pub shutdown_timeout: Duration,
 }
@@ -115,6 +113,14 @@ pub struct ApiConfig {
     pub max_aliases: usize,
     /// `BODY_LIMIT_BYTES` (1 MiB).
     pub body_limit: usize,
+    /// `WS_INIT_TIMEOUT_SECONDS` (10): time to send `connection_init` (else 4408).
+    pub ws_init_timeout: Duration,
+    /// `WS_TOKEN_GRACE_SECONDS` (30): how long a socket outlives its access
+    /// token (then 4401), so the client can reconnect with a fresh one.
+    pub ws_token_grace: Duration,
+    /// `WS_MAX_CONNECTIONS` (10000): WebSocket connections one instance holds;
+    /// past it an upgrade is refused with 503, so the balancer tries another.
+    pub ws_max_connections: usize,
     /// `TRUST_PROXY_HEADERS` (false): take the client address from X-Real-IP /
     /// X-Forwarded-For, as set by our nginx. Never enable without a proxy.
     pub trust_proxy_headers: bool,
@@ -183,9 +189,11 @@ impl Config {
                 max_aliases: parse_or("QUERY_MAX_ALIASES", "30")?,
                 body_limit: parse_or("BODY_LIMIT_BYTES", "1048576")?,
                 trust_proxy_headers: parse_or("TRUST_PROXY_HEADERS", "false")?,
+                ws_init_timeout: seconds_or("WS_INIT_TIMEOUT_SECONDS", 10)?,
+                ws_max_connections: parse_or("WS_MAX_CONNECTIONS", "10000")?,
+                ws_token_grace: seconds_or("WS_TOKEN_GRACE_SECONDS", 30)?,
             },
             time_zone: parse_or("TIME_ZONE", "Asia/Seoul")?,
-            json_logs: string_or("LOG_FORMAT", "text").eq_ignore_ascii_case("json"),
             shutdown_timeout: seconds_or("SHUTDOWN_TIMEOUT_SECONDS", 30)?,
         })
     }

@@ -2,6 +2,8 @@ use uliga::{app::AppState, config::Config, http, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // `LOG_FORMAT` (`text` or `json`) is read before the rest of the
+    // configuration, so that configuration warnings are logged in that format.
     let json_logs =
         std::env::var("LOG_FORMAT").is_ok_and(|format| format.eq_ignore_ascii_case("json"));
     telemetry::init_logging(json_logs);

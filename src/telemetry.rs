@@ -1,6 +1,6 @@
 //! Logs (tracing, text or JSON) and the Prometheus recorder.
 
-use std::sync::OnceLock;
+use std::{io::IsTerminal, sync::OnceLock};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
@@ -13,7 +13,10 @@ pub fn init_logging(json: bool) {
             .with(fmt::layer().json().flatten_event(true))
             .init();
     } else {
-        registry.with(fmt::layer()).init();
+        // Colors only on a terminal: a file or a pipe gets plain text.
+        registry
+            .with(fmt::layer().with_ansi(std::io::stdout().is_terminal()))
+            .init();
     }
 }
 

@@ -33,5 +33,6 @@ pub async fn authenticate(services: &Services, authorization: Option<&str>) -> A
     Ok(Access::Viewer(Viewer {
         member_id: verified.member_id,
         session_id: verified.session_id,
+        token_expires_at: verified.expires_at,
     }))
 }

@@ -193,8 +193,16 @@ impl Sessions<'_> {
     pub async fn end_all(&self, member_id: MemberId, keep: Option<&str>) -> AppResult<()> {
         let mut conn = self.redis.conn().await?;
         let session_ids: Vec<String> = conn.smembers(self.member_key(member_id)).await?;
+        let ending: Vec<&String> = session_ids
+            .iter()
+            .filter(|id| Some(id.as_str()) != keep)
+            .collect();
+        // Redis refuses an empty pipeline.
+        if ending.is_empty() {
+            return Ok(());
+        }
         let mut pipe = redis::pipe();
-        for session_id in session_ids.iter().filter(|id| Some(id.as_str()) != keep) {
+        for session_id in ending {
             pipe.del(&[self.session_key(session_id), self.used_key(session_id)])
                 .srem(self.member_key(member_id), session_id);
         }

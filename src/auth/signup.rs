@@ -144,13 +144,12 @@ impl SignUpMutation {
 
         let code_ttl = services.config.auth.code_ttl;
         let code = verification.issue_code(&normalized, code_ttl).await?;
-        services
-            .mailer
-            .send(
-                email.as_str(),
-                verification_code_mail(&code, code_ttl.as_secs().div_ceil(60)),
-            )
-            .await?;
+        let mail = verification_code_mail(&code, code_ttl.as_secs().div_ceil(60));
+        if let Err(error) = services.mailer.send(email.as_str(), mail).await {
+            // Undelivered: the member may ask again at once.
+            verification.release_cooldown(&normalized).await?;
+            return Err(error);
+        }
         let now = services.clock.now();
         Ok(VerificationCodeSent {
             email: email.as_str().to_owned(),

@@ -38,6 +38,8 @@ pub struct IssuedAccessToken {
 pub struct VerifiedAccess {
     pub member_id: MemberId,
     pub session_id: String,
+    /// Unix seconds.
+    pub expires_at: i64,
 }
 
 impl TokenKeys {
@@ -82,6 +84,7 @@ impl TokenKeys {
         Some(VerifiedAccess {
             member_id: MemberId(claims.sub.parse().ok()?),
             session_id: claims.sid,
+            expires_at: claims.exp,
         })
     }
 }

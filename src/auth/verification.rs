@@ -84,6 +84,12 @@ impl Verification<'_> {
         })
     }
 
+    pub async fn release_cooldown(&self, email: &str) -> AppResult<()> {
+        let mut conn = self.redis.conn().await?;
+        let _: () = conn.del(self.cooldown_key(email)).await?;
+        Ok(())
+    }
+
     /// Issues a fresh code for `email`, replacing any earlier one.
     pub async fn issue_code(&self, email: &str, ttl: Duration) -> AppResult<String> {
         let code = random_code();

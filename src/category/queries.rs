@@ -14,11 +14,12 @@ use crate::{
     ids::{CategoryId, MemberId},
 };
 
-/// Categories of the given ledgers, in the order they were made.
+/// Categories of the given ledgers, in the order they were made, except
+/// that the fallback comes last, also after categories added later.
 pub async fn for_ledgers(conn: &mut Conn, ledger_ids: &[i64]) -> AppResult<Vec<CategoryRow>> {
     Ok(categories::table
         .filter(categories::ledger_id.eq_any(ledger_ids))
-        .order(categories::id)
+        .order((categories::is_fallback, categories::id))
         .select(CategoryRow::as_select())
         .load(conn)
         .await?)

@@ -58,7 +58,14 @@ impl CategoryMutation {
                                 created_at: now,
                             },
                         )
-                        .await?;
+                        .await
+                        .map_err(|error| match error {
+                            // The input here is the list `names`.
+                            AppError::Conflict { message, .. } => {
+                                AppError::conflict("names", message)
+                            }
+                            other => other,
+                        })?;
                         rows.push(CategoryRow {
                             id,
                             ledger_id: ledger.0,

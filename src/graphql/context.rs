@@ -16,6 +16,8 @@ use crate::{
 pub struct Viewer {
     pub member_id: MemberId,
     pub session_id: String,
+    /// When the access token expires (Unix seconds).
+    pub token_expires_at: i64,
 }
 
 #[derive(Clone, Debug)]

@@ -5,11 +5,14 @@
 //! for a request that cannot be parsed or validated when the client accepts
 //! `application/graphql-response+json`, and 200 for everything else.
 
-use std::{net::SocketAddr, time::Instant};
+use std::{collections::HashSet, net::SocketAddr, sync::LazyLock, time::Instant};
 
 use async_graphql::{
     ErrorExtensionValues, Request, Response as GraphqlResponse, ServerError, Value,
-    parser::{parse_query, types::OperationType},
+    parser::{
+        parse_query, parse_schema,
+        types::{OperationType, Selection, TypeKind, TypeSystemDefinition},
+    },
 };
 use axum::{
     body::Bytes,
@@ -70,7 +73,9 @@ pub async fn get(
     parts: Parts,
 ) -> Response {
     if is_websocket_upgrade(&parts.headers) {
-        return websocket::upgrade(state, parts).await;
+        let trust = state.services.config.api.trust_proxy_headers;
+        let address = client_addr(peer, &parts.headers, trust);
+        return websocket::upgrade(state, parts, address).await;
     }
     let Some(media) = negotiate(&parts.headers) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();
@@ -224,20 +229,59 @@ fn classify(
     (status, request_error, response)
 }
 
+/// The root fields of the schema: the only values the `operation` label of
+/// the metrics may take, so a client cannot grow their cardinality.
+static ROOT_FIELDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    let Ok(document) = parse_schema(crate::graphql::sdl()) else {
+        return HashSet::new();
+    };
+    document
+        .definitions
+        .into_iter()
+        .filter_map(|definition| match definition {
+            TypeSystemDefinition::Type(ty) => Some(ty.node),
+            _ => None,
+        })
+        .filter(|ty| ["Query", "Mutation", "Subscription"].contains(&ty.name.node.as_str()))
+        .flat_map(|ty| match ty.kind {
+            TypeKind::Object(object) => object
+                .fields
+                .into_iter()
+                .map(|field| field.node.name.node.to_string())
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+});
+
+/// The first root field the request selects, e.g. `createEntry`.
 fn operation_label(request: &Request) -> String {
-    let name = request.operation_name.clone().or_else(|| {
+    let root_field = || {
         let document = parse_query(&request.query).ok()?;
-        let (name, _) = document.operations.iter().next()?;
-        name.map(|name| name.to_string())
-    });
-    match name {
-        Some(name)
-            if name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-        {
-            name
-        }
-        Some(_) => "invalid".into(),
-        None => "anonymous".into(),
+        let operation = match &request.operation_name {
+            Some(name) => document
+                .operations
+                .iter()
+                .find(|(candidate, _)| candidate.map(|n| n.as_str()) == Some(name.as_str()))?
+                .1
+                .node
+                .clone(),
+            None => document.operations.iter().next()?.1.node.clone(),
+        };
+        operation
+            .selection_set
+            .node
+            .items
+            .iter()
+            .find_map(|selection| match &selection.node {
+                Selection::Field(field) => Some(field.node.name.node.to_string()),
+                _ => None,
+            })
+    };
+    match root_field() {
+        Some(name) if ROOT_FIELDS.contains(&name) => name,
+        Some(name) if name.starts_with("__") => "introspection".into(),
+        _ => "unknown".into(),
     }
 }
 

@@ -13,8 +13,8 @@ use crate::{
     },
     ledger::{
         access::member_of,
-        model::{DEFAULT_COLOR, NewMembership, ROLE_MEMBER},
-        queries::insert_membership,
+        model::{DEFAULT_COLOR, MembershipRow, NewMembership, ROLE_MEMBER},
+        queries::{find_for_member, insert_membership},
     },
     member::queries as member_queries,
     notification::{NewNotification, NotificationKind, insert_all, invitation_accepted_message},
@@ -79,12 +79,21 @@ impl InvitationMutation {
                     let mut row = queries::find_for_update(conn, id)
                         .await?
                         .ok_or(AppError::Forbidden)?;
-                    let (_, membership) = member_of(conn, LedgerId(row.ledger_id), viewer).await?;
-                    if row.inviter_id != viewer.0 && !membership.is_admin() {
+                    // The inviter may still see their invitation once the
+                    // ledger is gone (deleting it canceled the invitation):
+                    // CONFLICT then, like any invitation no longer pending.
+                    let membership = find_for_member(conn, LedgerId(row.ledger_id), viewer)
+                        .await?
+                        .map(|(_, membership)| membership);
+                    let is_admin = membership.as_ref().is_some_and(MembershipRow::is_admin);
+                    if row.inviter_id != viewer.0 && !is_admin {
                         return Err(AppError::Forbidden);
                     }
                     if !row.is_pending_at(now) {
                         return Err(AppError::conflict("id", "이미 처리된 초대입니다."));
+                    }
+                    if membership.is_none() {
+                        return Err(AppError::Forbidden);
                     }
                     queries::set_status(conn, row.id, CANCELED, now).await?;
                     row.status = CANCELED.into();
@@ -133,12 +142,17 @@ impl InvitationMutation {
                     queries::set_status(conn, row.id, status, now).await?;
                     row.status = status.into();
                     row.responded_at = Some(now);
+                    if accept {
+                        join_as_member(conn, row.ledger_id, viewer, now).await?;
+                    }
+                    // Loaded after joining, so that the ledger's member count
+                    // includes the new member.
                     let invitation = hydrate(conn, vec![row])
                         .await?
                         .pop()
                         .ok_or_else(|| AppError::internal(anyhow::anyhow!("no invitation")))?;
                     if accept {
-                        join_as_member(conn, &invitation, viewer, &me.nick_name, now).await?;
+                        tell_inviter(conn, &invitation, viewer, &me.nick_name, now).await?;
                     }
                     Ok(invitation)
                 }
@@ -179,18 +193,17 @@ pub async fn for_viewer(
     hydrate(&mut conn, rows).await
 }
 
-/// Adds the invitee to the ledger and tells the inviter.
+/// Adds the invitee to the ledger.
 async fn join_as_member(
     conn: &mut crate::db::Conn,
-    invitation: &Invitation,
+    ledger_id: i64,
     member: MemberId,
-    nick_name: &str,
     now: chrono::NaiveDateTime,
 ) -> AppResult<()> {
     insert_membership(
         conn,
         NewMembership {
-            ledger_id: invitation.row.ledger_id,
+            ledger_id,
             member_id: member.0,
             role: ROLE_MEMBER,
             color: DEFAULT_COLOR,
@@ -201,7 +214,17 @@ async fn join_as_member(
     .map_err(|error| match error {
         AppError::Conflict { .. } => AppError::conflict("id", "이미 이 가계부의 멤버입니다."),
         other => other,
-    })?;
+    })
+}
+
+/// Tells the inviter that `member` accepted.
+async fn tell_inviter(
+    conn: &mut crate::db::Conn,
+    invitation: &Invitation,
+    member: MemberId,
+    nick_name: &str,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
     let mut notification = NewNotification::new(
         invitation.row.inviter_id,
         NotificationKind::InvitationAccepted,

@@ -202,13 +202,15 @@ async fn health_and_metrics_report_the_service() {
     assert_eq!(metrics.status(), StatusCode::OK);
     let text = metrics.text().await.unwrap();
     assert!(
-        text.contains("uliga_graphql_requests_total{operation=\"Probe\""),
+        text.contains("uliga_graphql_requests_total{operation=\"me\""),
         "{text}"
     );
-    assert!(
-        text.contains("uliga_graphql_errors_total{operation=\"Probe\",code=\"UNAUTHENTICATED\"}")
-    );
+    assert!(text.contains("uliga_graphql_errors_total{operation=\"me\",code=\"UNAUTHENTICATED\"}"));
     assert!(text.contains("uliga_graphql_request_duration_seconds"));
+    assert!(
+        !text.contains("Probe"),
+        "client-chosen names are not labels"
+    );
     assert!(text.contains("uliga_db_pool_connections{pool=\"primary\"}"));
 
     app.state.start_draining();

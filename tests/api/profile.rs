@@ -167,3 +167,19 @@ async fn profile_operations_need_a_token() {
         expect_error(&body, "UNAUTHENTICATED");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changing_the_password_with_a_single_session_keeps_it() {
+    let app = TestApp::spawn().await;
+    let only = app.sign_up("single@example.com", "single").await;
+    let body = app
+        .gql_as(&only, CHANGE, json!({ "c": PASSWORD, "n": "newpass99#" }))
+        .await;
+    assert_eq!(expect_ok(&body)["changePassword"], true);
+    assert_eq!(
+        app.post(Some(&only.access), "{ me { id } }", json!({}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+}

@@ -211,3 +211,75 @@ async fn protocol_violations_close_with_the_protocol_codes() {
     assert_eq!(receive(&mut socket).await.unwrap()["type"], "pong");
     let _ = CloseCode::Normal;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_connection_is_closed_with_4408() {
+    let app =
+        TestApp::spawn_with(|config| config.api.ws_init_timeout = Duration::from_millis(300)).await;
+    let mut socket = connect(app.address).await;
+    assert_eq!(receive(&mut socket).await, Err(4408));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_socket_is_closed_with_4401_after_its_token_expires() {
+    let app = TestApp::spawn_with(|config| {
+        config.auth.access_ttl = Duration::from_secs(1);
+        config.api.ws_token_grace = Duration::from_millis(500);
+    })
+    .await;
+    let session = app.sign_up("expiring@example.com", "expiring").await;
+    let mut socket = signed_in(app.address, &session).await;
+    assert_eq!(receive(&mut socket).await, Err(4401));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn budget_category_and_membership_changes_have_their_kinds() {
+    let app = TestApp::spawn().await;
+    let admin = app.sign_up("kinds@example.com", "kinds").await;
+    let member = app.sign_up("joiner@example.com", "joiner").await;
+    let ledger = shared_ledger(&app, &admin, &[]).await;
+    let mut socket = signed_in(app.address, &admin).await;
+    subscribe(
+        &mut socket,
+        "k",
+        "subscription($l: ID!) { ledgerChanged(ledgerId: $l) { kind actor { nickName } } }",
+        json!({ "l": ledger }),
+    )
+    .await;
+
+    let steps: Vec<(&Session, &str, Value, &str)> = vec![
+        (
+            &admin,
+            "mutation($l: ID!) { setBudget(ledgerId: $l, year: 2026, month: 1, amount: 1000) { amount } }",
+            json!({ "l": ledger }),
+            "BUDGET_CHANGED",
+        ),
+        (
+            &admin,
+            "mutation($l: ID!) { addCategories(ledgerId: $l, names: [\"여행\"]) { id } }",
+            json!({ "l": ledger }),
+            "CATEGORY_CHANGED",
+        ),
+        (
+            &admin,
+            "mutation($l: ID!) { updateLedger(id: $l, input: { name: \"새 이름\" }) { id } }",
+            json!({ "l": ledger }),
+            "LEDGER_UPDATED",
+        ),
+    ];
+    for (session, query, variables, kind) in steps {
+        expect_ok(&app.gql_as(session, query, variables).await);
+        let event = receive(&mut socket).await.unwrap();
+        assert_eq!(event["payload"]["data"]["ledgerChanged"]["kind"], kind);
+    }
+    let body = app
+        .gql_as(&admin, "mutation($l: ID!) { inviteMembers(ledgerId: $l, emails: [\"joiner@example.com\"]) { id } }", json!({ "l": ledger }))
+        .await;
+    expect_ok(&body);
+    crate::support::ledgers::accept_invitation(&app, &member, &ledger).await;
+    let event = receive(&mut socket).await.unwrap();
+    assert_eq!(
+        event["payload"]["data"]["ledgerChanged"],
+        json!({ "kind": "MEMBER_JOINED", "actor": { "nickName": "joiner" } })
+    );
+}

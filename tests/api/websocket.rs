@@ -73,3 +73,21 @@ async fn connection_init_without_a_valid_token_is_closed_with_4403() {
         assert_eq!(frame.code, CloseCode::Library(4403), "{payload}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_instance_refuses_sockets_past_its_cap() {
+    let app = TestApp::spawn_with(|config| config.api.ws_max_connections = 1).await;
+    let _first = open(&app).await;
+    let mut request = format!("ws://{}/graphql", app.address)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let refused = connect_async(request).await;
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = refused else {
+        panic!("expected an HTTP refusal");
+    };
+    assert_eq!(response.status(), 503);
+}

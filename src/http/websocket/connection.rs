@@ -1,11 +1,7 @@
 //! One `graphql-transport-ws` connection: the handshake, then any number of
 //! subscriptions multiplexed by id, each running in its own task.
 
-use std::{
-    collections::HashMap,
-    net::{IpAddr, Ipv4Addr},
-    time::Duration,
-};
+use std::{collections::HashMap, net::IpAddr, time::Duration};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
@@ -20,8 +16,6 @@ use crate::{
     http::graphql::code_request_errors,
 };
 
-/// How long a client has to send `connection_init`.
-const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Subscriptions one connection may hold at once.
 const MAX_SUBSCRIPTIONS: usize = 50;
 
@@ -30,7 +24,7 @@ enum Outgoing {
     Close(u16, &'static str),
 }
 
-pub async fn serve(socket: WebSocket, state: AppState) {
+pub async fn serve(socket: WebSocket, state: AppState, client_addr: IpAddr) {
     let (mut sink, mut incoming) = socket.split();
     let (outgoing, mut queue) = mpsc::channel::<Outgoing>(64);
     let writer = tokio::spawn(async move {
@@ -53,16 +47,33 @@ pub async fn serve(socket: WebSocket, state: AppState) {
 
     let mut connection = Connection {
         state,
+        client_addr,
         outgoing,
         context: None,
         init_received: false,
         subscriptions: HashMap::new(),
     };
     let (finished_tx, mut finished) = mpsc::unbounded_channel::<String>();
-    let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
+    let api = connection.state.services.config.api.clone();
+    let init_deadline = tokio::time::sleep(api.ws_init_timeout);
     tokio::pin!(init_deadline);
+    // Reset to the token's expiry once the connection is acknowledged.
+    let token_deadline = tokio::time::sleep(Duration::from_secs(365 * 86_400));
+    tokio::pin!(token_deadline);
+    let mut token_deadline_set = false;
     loop {
+        if !token_deadline_set && let Some(expires_at) = connection.token_expires_at() {
+            let left = u64::try_from(expires_at - chrono::Utc::now().timestamp()).unwrap_or(0);
+            token_deadline.as_mut().reset(
+                tokio::time::Instant::now() + Duration::from_secs(left) + api.ws_token_grace,
+            );
+            token_deadline_set = true;
+        }
         tokio::select! {
+            () = &mut token_deadline, if token_deadline_set => {
+                connection.close(close::UNAUTHORIZED, "Token expired").await;
+                break;
+            }
             () = &mut init_deadline, if !connection.init_received => {
                 connection.close(close::INIT_TIMEOUT, "Connection initialisation timeout").await;
                 break;
@@ -96,6 +107,7 @@ pub async fn serve(socket: WebSocket, state: AppState) {
 
 struct Connection {
     state: AppState,
+    client_addr: IpAddr,
     outgoing: mpsc::Sender<Outgoing>,
     /// Set once `connection_init` was accepted.
     context: Option<RequestContext>,
@@ -104,6 +116,10 @@ struct Connection {
 }
 
 impl Connection {
+    fn token_expires_at(&self) -> Option<i64> {
+        Some(self.context.as_ref()?.viewer.as_ref()?.token_expires_at)
+    }
+
     async fn send(&self, message: ServerMessage<'_>) {
         let _ = self.outgoing.send(Outgoing::Text(message.to_text())).await;
     }
@@ -194,7 +210,7 @@ impl Connection {
         match authenticate(&self.state.services, Some(authorization)).await {
             Ok(Access::Viewer(viewer)) => Some(RequestContext {
                 viewer: Some(viewer),
-                client_addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                client_addr: self.client_addr,
             }),
             Ok(_) => None,
             Err(error) => {

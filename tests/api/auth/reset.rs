@@ -121,3 +121,21 @@ async fn resets_are_limited_to_three_an_hour_per_email() {
             > 0
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reset_works_when_no_session_is_live() {
+    let app = TestApp::spawn().await;
+    let session = app.sign_up("nosession@example.com", "nosession").await;
+    app.gql_as(&session, "mutation { logoutEverywhere }", json!({}))
+        .await;
+    expect_ok(
+        &app.gql(REQUEST, json!({ "e": "nosession@example.com" }))
+            .await,
+    );
+    let token = link_token(&app.mail.wait_for("nosession@example.com", 2).await.body);
+    let body = app
+        .gql(RESET, json!({ "t": token, "p": "strong99#" }))
+        .await;
+    assert_eq!(expect_ok(&body)["resetPassword"], true);
+    expect_ok(&app.login("nosession@example.com", "strong99#").await);
+}

@@ -7,10 +7,11 @@ use uliga::{
     config::{ApiConfig, AuthConfig, Config, DatabaseConfig, MailConfig, RateLimits, RedisConfig},
 };
 
-use super::{MailSink, expect_ok};
+use super::{MailSink, ReceivedMail, expect_ok};
 
 pub const JWT_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 pub const PASSWORD: &str = "abcd1234!";
+pub const VERIFICATION_SUBJECT: &str = "[우리가] 이메일 인증 코드";
 
 fn server_url() -> String {
     std::env::var("TEST_DATABASE_URL")
@@ -67,9 +68,11 @@ fn base_config(database: &str, redis_prefix: &str, smtp_port: u16) -> Config {
             max_aliases: 30,
             body_limit: 1 << 20,
             trust_proxy_headers: false,
+            ws_init_timeout: Duration::from_secs(10),
+            ws_max_connections: 1000,
+            ws_token_grace: Duration::from_secs(30),
         },
         time_zone: chrono_tz::Asia::Seoul,
-        json_logs: false,
         shutdown_timeout: Duration::from_secs(1),
     }
 }
@@ -189,7 +192,13 @@ impl TestApp {
 
     /// Sends a code, reads it from the mail, and returns it.
     pub async fn request_code(&self, email: &str) -> String {
-        let before = self.mail.mails_to(email).len();
+        let is_code = |mail: &ReceivedMail| mail.subject == VERIFICATION_SUBJECT;
+        let before = self
+            .mail
+            .mails_to(email)
+            .iter()
+            .filter(|mail| is_code(mail))
+            .count();
         let body = self
             .gql(
                 "mutation($email: String!) { sendVerificationCode(email: $email) { email } }",
@@ -197,7 +206,7 @@ impl TestApp {
             )
             .await;
         expect_ok(&body);
-        let mail = self.mail.wait_for(email, before + 1).await;
+        let mail = self.mail.wait_for_where(email, before + 1, is_code).await;
         extract_code(&mail.body)
     }
 

@@ -79,6 +79,51 @@ pub async fn category_id(app: &TestApp, session: &Session, ledger_id: &str, name
         .to_owned()
 }
 
+/// Runs `createLedger` as `owner` with `input`; the body.
+pub async fn create_ledger(app: &TestApp, owner: &Session, input: Value) -> Value {
+    app.gql_as(
+        owner,
+        "mutation($input: CreateLedgerInput!) { createLedger(input: $input) { id name relationship isPrivate myRole myColor memberCount categories { name isFallback } } }",
+        json!({ "input": input }),
+    )
+    .await
+}
+
+/// The notifications of `member_id` as (kind, message), oldest first, read
+/// straight from the database.
+pub async fn notifications_of(app: &TestApp, member_id: &str) -> Vec<(String, String)> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use uliga::db::schema::notifications;
+
+    let recipient: i64 = member_id.parse().expect("a numeric member id");
+    let mut conn = app.state.services.db.primary().await.expect("a connection");
+    notifications::table
+        .filter(notifications::recipient_id.eq(recipient))
+        .order(notifications::id)
+        .select((notifications::kind, notifications::message))
+        .load(&mut *conn)
+        .await
+        .expect("notifications load")
+}
+
+/// A member's invitations with `status`, as (ledger id, status, inviteeEmail).
+pub async fn invitations_of(app: &TestApp, member: &Session, status: &str) -> Vec<Value> {
+    let body = app
+        .gql_as(
+            member,
+            &format!(
+                "{{ me {{ invitations(status: {status}) {{ id status inviteeEmail ledger {{ id name memberCount }} inviter {{ nickName }} }} }} }}"
+            ),
+            json!({}),
+        )
+        .await;
+    expect_ok(&body)["me"]["invitations"]
+        .as_array()
+        .expect("a list")
+        .clone()
+}
+
 /// The id of the member's private ledger.
 pub async fn private_ledger(app: &TestApp, session: &Session) -> String {
     let body = app

@@ -96,8 +96,24 @@ impl MailSink {
 
     /// Waits (up to 10 s) for the `n`-th mail (1-based) to `to`.
     pub async fn wait_for(&self, to: &str, n: usize) -> ReceivedMail {
+        self.wait_for_where(to, n, |_| true).await
+    }
+
+    /// Waits (up to 10 s) for the `n`-th mail (1-based) to `to` that
+    /// `matches`, so that other mail sent meanwhile (invitations are mailed
+    /// in the background) does not count.
+    pub async fn wait_for_where(
+        &self,
+        to: &str,
+        n: usize,
+        matches: impl Fn(&ReceivedMail) -> bool,
+    ) -> ReceivedMail {
         for _ in 0..200 {
-            let mails = self.mails_to(to);
+            let mails: Vec<ReceivedMail> = self
+                .mails_to(to)
+                .into_iter()
+                .filter(|m| matches(m))
+                .collect();
             if mails.len() >= n {
                 return mails[n - 1].clone();
             }

@@ -5,8 +5,8 @@ mod app;
 pub mod ledgers;
 mod mail;
 
-pub use app::{PASSWORD, Session, TestApp, extract_code, session_from};
-pub use mail::MailSink;
+pub use app::{PASSWORD, Session, TestApp, VERIFICATION_SUBJECT, extract_code, session_from};
+pub use mail::{MailSink, ReceivedMail};
 
 use serde_json::Value;
 
