@@ -283,3 +283,40 @@ async fn budget_category_and_membership_changes_have_their_kinds() {
         json!({ "kind": "MEMBER_JOINED", "actor": { "nickName": "joiner" } })
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schedule_changes_stream_as_schedule_changed() {
+    let app = TestApp::spawn().await;
+    let admin = app.sign_up("plans@example.com", "plans").await;
+    let ledger = shared_ledger(&app, &admin, &[]).await;
+    let mut socket = signed_in(app.address, &admin).await;
+    subscribe(
+        &mut socket,
+        "s",
+        "subscription($l: ID!) { ledgerChanged(ledgerId: $l) { kind ledgerId actor { nickName } } }",
+        json!({ "l": ledger }),
+    )
+    .await;
+
+    let body = app
+        .gql_as(
+            &admin,
+            "mutation($l: ID!, $m: ID!) { createSchedules(ledgerId: $l, inputs: [{ name: \"월세\", type: EXPENSE, dayOfMonth: 5, amount: 1000, assignments: [{ memberId: $m, amount: 1000 }] }]) { id } }",
+            json!({ "l": ledger, "m": admin.member_id }),
+        )
+        .await;
+    let id = expect_ok(&body)["createSchedules"][0]["id"].clone();
+    let expected =
+        json!({ "kind": "SCHEDULE_CHANGED", "ledgerId": ledger, "actor": { "nickName": "plans" } });
+    let event = receive(&mut socket).await.unwrap();
+    assert_eq!(event["payload"]["data"]["ledgerChanged"], expected);
+
+    for query in [
+        "mutation($id: ID!) { updateSchedule(id: $id, input: { name: \"관리비\" }) { id } }",
+        "mutation($id: ID!) { deleteSchedule(id: $id) }",
+    ] {
+        expect_ok(&app.gql_as(&admin, query, json!({ "id": id })).await);
+        let event = receive(&mut socket).await.unwrap();
+        assert_eq!(event["payload"]["data"]["ledgerChanged"], expected);
+    }
+}
