@@ -387,6 +387,16 @@ async fn names_days_and_amounts_have_limits() {
     assert_eq!(created["dayOfMonth"], 31);
     let created = create_one(&app, &me, &ledger, schedule("월급", 1, Some(1), mine(None))).await;
     assert_eq!(created["amount"], 1);
+
+    // At most 100 schedules in one call.
+    let many: Vec<Value> = (0..101)
+        .map(|i| schedule(&format!("일정 {i}"), 1, Some(1), mine(None)))
+        .collect();
+    let body = create(&app, &me, &ledger, json!(many)).await;
+    assert_eq!(
+        expect_error(&body, "BAD_USER_INPUT")["extensions"]["field"],
+        "inputs"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -750,6 +760,33 @@ async fn due_dates_count_from_today_and_fall_on_short_months_last_day() {
         )
         .await;
     assert_eq!(expect_ok(&body)["schedule"]["nextDueDate"], "2028-03-31");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn today_is_counted_in_the_configured_time_zone() {
+    let app = TestApp::spawn().await;
+    let me = app.sign_up("zone@example.com", "zone").await;
+    let ledger = private_ledger(&app, &me).await;
+    // 16:30 UTC on the 9th is 01:30 on the 10th in Seoul.
+    let clock = &app.state.services.clock;
+    let target = chrono::DateTime::parse_from_rfc3339("2026-03-09T16:30:00Z").unwrap();
+    clock.advance(target.with_timezone(&chrono::Utc) - clock.now());
+    let mine = json!([share(&me, None)]);
+    let body = create(
+        &app,
+        &me,
+        &ledger,
+        json!([
+            schedule("10일", 10, None, mine.clone()),
+            schedule("9일", 9, None, mine),
+        ]),
+    )
+    .await;
+    let created = &expect_ok(&body)["createSchedules"];
+    assert_eq!(created[0]["nextDueDate"], "2026-03-10");
+    assert_eq!(created[0]["daysUntilDue"], 0);
+    assert_eq!(created[1]["nextDueDate"], "2026-04-09");
+    assert_eq!(created[1]["daysUntilDue"], 30);
 }
 
 #[tokio::test(flavor = "multi_thread")]
