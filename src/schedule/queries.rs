@@ -170,12 +170,13 @@ pub async fn lock_members(conn: &mut Conn, ledger: LedgerId) -> AppResult<Vec<Me
 /// Inserts the schedules in one statement and returns their ids in order.
 ///
 /// MySQL reports only the first id of a multi-row insert, and the ids of one
-/// statement need not be consecutive (`innodb_autoinc_lock_mode = 2`). They
-/// do increase in row order, and under REPEATABLE READ (the default, and the
-/// pool's) this transaction sees no rows committed by others since its first
-/// read; so its own rows are the first `n` with an id from the first one on.
-/// The values are compared as well, so that a different isolation
-/// level fails loudly instead of mixing up ids.
+/// statement need not be consecutive (`innodb_autoinc_lock_mode = 2`, MySQL
+/// 8's default). They do increase in row order, and under REPEATABLE READ
+/// (the servers' default, which the pools keep) this transaction sees no
+/// rows committed by others since its first read (the membership check); so
+/// its own rows are the first `n` from the first id on. The values are
+/// compared as well, so that another isolation level fails loudly (and rolls
+/// back) instead of mixing up ids.
 pub async fn insert_schedules(
     conn: &mut Conn,
     rows: &[NewSchedule<'_>],
