@@ -4,8 +4,6 @@
 //! reminder. A reminder missed while every instance was down is still sent
 //! on the due date itself, never after it.
 
-use std::time::Duration;
-
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -21,9 +19,6 @@ use crate::{
     error::AppResult,
     notification::{NewNotification, NotificationKind, insert_all},
 };
-
-/// How often each instance looks for reminders to send.
-const INTERVAL: Duration = Duration::from_secs(60);
 
 /// The first due date on or after `today` of a schedule on `day_of_month`
 /// (in a shorter month, its last day).
@@ -72,10 +67,11 @@ fn group_digits(amount: i64) -> String {
     }
 }
 
-/// Runs the job every minute, for as long as the process lives.
+/// Runs the job every `REMINDER_INTERVAL_SECONDS`, for as long as the
+/// process lives; the first round right away catches up after downtime.
 pub fn spawn(services: Services) {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(INTERVAL);
+        let mut ticker = tokio::time::interval(services.config.reminder_interval);
         loop {
             ticker.tick().await;
             if let Err(error) = run_once(&services).await {

@@ -74,6 +74,8 @@ fn base_config(database: &str, redis_prefix: &str, smtp_port: u16) -> Config {
         },
         time_zone: chrono_tz::Asia::Seoul,
         shutdown_timeout: Duration::from_secs(1),
+        // Tests run the reminder job themselves, at the moment they choose.
+        reminder_interval: Duration::from_secs(3600),
     }
 }
 
@@ -99,6 +101,7 @@ pub struct TestApp {
 /// mail, its own server, as a second instance behind the balancer.
 pub struct Instance {
     pub address: SocketAddr,
+    pub state: AppState,
 }
 
 async fn start_server(config: Config) -> (AppState, SocketAddr) {
@@ -146,8 +149,8 @@ impl TestApp {
 
     /// A second instance of the same service (same database and Redis).
     pub async fn second_instance(&self) -> Instance {
-        let (_, address) = start_server(self.config.clone()).await;
-        Instance { address }
+        let (state, address) = start_server(self.config.clone()).await;
+        Instance { address, state }
     }
 
     pub fn url(&self, path: &str) -> String {
