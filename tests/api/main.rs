@@ -12,6 +12,7 @@ mod invitations;
 mod ledgers;
 mod notifications;
 mod profile;
+mod reminders;
 mod schema;
 mod statements;
 mod subscriptions;
