@@ -26,7 +26,11 @@ async fn schedule(app: &TestApp, admin: &Session, ledger: &str, day: u32, assign
 
 async fn reminders(app: &TestApp, session: &Session) -> Vec<Value> {
     let body = app
-        .gql_as(session, "{ me { notifications(first: 100) { nodes { kind message amount dueDate } } } }", json!({}))
+        .gql_as(
+            session,
+            "{ me { notifications(first: 100) { nodes { kind message amount dueDate } } } }",
+            json!({}),
+        )
         .await;
     expect_ok(&body)["me"]["notifications"]["nodes"]
         .as_array()
@@ -53,16 +57,26 @@ async fn two_instances_at_once_create_one_reminder_per_assignee() {
     let tomorrow = app.state.services.clock.today() + Duration::days(1);
     schedule(&app, &admin, &ledger, tomorrow.day(), &[&admin, &member]).await;
 
-    let (first, second) = tokio::join!(run_once(&app.state.services), run_once(&other.state.services));
+    let (first, second) = tokio::join!(
+        run_once(&app.state.services),
+        run_once(&other.state.services)
+    );
     assert_eq!(first.unwrap() + second.unwrap(), 2);
-    assert_eq!(run_once(&app.state.services).await.unwrap(), 0, "a later round sends nothing again");
+    assert_eq!(
+        run_once(&app.state.services).await.unwrap(),
+        0,
+        "a later round sends nothing again"
+    );
 
     for session in [&admin, &member] {
         let sent = reminders(&app, session).await;
         assert_eq!(sent.len(), 1, "{sent:?}");
         assert_eq!(sent[0]["amount"], 50_000);
         assert_eq!(sent[0]["dueDate"], tomorrow.to_string());
-        assert_eq!(sent[0]["message"], "'월세' 일정이 내일입니다. 내 몫은 50,000원입니다.");
+        assert_eq!(
+            sent[0]["message"],
+            "'월세' 일정이 내일입니다. 내 몫은 50,000원입니다."
+        );
     }
 }
 
@@ -79,7 +93,10 @@ async fn a_reminder_missed_in_an_outage_is_sent_on_the_due_date_but_never_after(
     let sent = reminders(&app, &admin).await;
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["dueDate"], "2031-03-10");
-    assert_eq!(sent[0]["message"], "'월세' 일정이 오늘입니다. 내 몫은 50,000원입니다.");
+    assert_eq!(
+        sent[0]["message"],
+        "'월세' 일정이 오늘입니다. 내 몫은 50,000원입니다."
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -90,7 +107,11 @@ async fn a_schedule_on_the_31st_is_reminded_before_the_end_of_february() {
     schedule(&app, &admin, &ledger, 31, &[&admin]).await;
 
     travel_to(&app, NaiveDate::from_ymd_opt(2031, 2, 26).unwrap());
-    assert_eq!(run_once(&app.state.services).await.unwrap(), 0, "two days early");
+    assert_eq!(
+        run_once(&app.state.services).await.unwrap(),
+        0,
+        "two days early"
+    );
     travel_to(&app, NaiveDate::from_ymd_opt(2031, 2, 27).unwrap());
     assert_eq!(run_once(&app.state.services).await.unwrap(), 1);
     assert_eq!(reminders(&app, &admin).await[0]["dueDate"], "2031-02-28");

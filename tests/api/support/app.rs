@@ -289,6 +289,8 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let url = server_url();
         let database = self.database.clone();
+        let redis_url = self.config.redis.url.clone();
+        let prefix = self.config.redis.key_prefix.clone();
         // Drop runs inside the test's runtime; a thread of its own may block.
         let _ = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -301,6 +303,20 @@ impl Drop for TestApp {
                     let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS `{database}`"))
                         .execute(&mut conn)
                         .await;
+                }
+                // The test's Redis keys go too (sessions would live 14 days).
+                if let Ok(client) = redis::Client::open(redis_url.as_str())
+                    && let Ok(mut conn) = client.get_multiplexed_async_connection().await
+                {
+                    let keys: Vec<String> = redis::cmd("KEYS")
+                        .arg(format!("{prefix}*"))
+                        .query_async(&mut conn)
+                        .await
+                        .unwrap_or_default();
+                    if !keys.is_empty() {
+                        let _: redis::RedisResult<()> =
+                            redis::cmd("UNLINK").arg(&keys).query_async(&mut conn).await;
+                    }
                 }
             });
         })
