@@ -6,6 +6,7 @@ mod auth;
 mod authorization;
 mod budgets;
 mod categories;
+mod delivery;
 mod entries;
 mod http;
 mod invitations;
