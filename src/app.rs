@@ -78,6 +78,7 @@ impl AppState {
         let sockets = Arc::new(tokio::sync::Semaphore::new(
             services.config.api.ws_max_connections,
         ));
+        crate::notify::reminders::spawn(services.clone());
         let schema = build_schema(services.clone());
         Ok(Self {
             services,

@@ -20,6 +20,9 @@ pub struct Config {
     pub time_zone: Tz,
     /// `SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may finish after SIGTERM.
     pub shutdown_timeout: Duration,
+    /// `REMINDER_INTERVAL_SECONDS` (60): how often each instance looks for
+    /// SCHEDULE_DUE reminders to send.
+    pub reminder_interval: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -195,6 +198,7 @@ impl Config {
             },
             time_zone: parse_or("TIME_ZONE", "Asia/Seoul")?,
             shutdown_timeout: seconds_or("SHUTDOWN_TIMEOUT_SECONDS", 30)?,
+            reminder_interval: seconds_or("REMINDER_INTERVAL_SECONDS", 60)?,
         })
     }
 }

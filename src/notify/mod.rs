@@ -4,6 +4,7 @@
 
 pub mod after_commit;
 pub mod hub;
+pub mod reminders;
 pub mod subscriptions;
 
 use async_graphql::Enum;

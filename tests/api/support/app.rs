@@ -74,6 +74,8 @@ fn base_config(database: &str, redis_prefix: &str, smtp_port: u16) -> Config {
         },
         time_zone: chrono_tz::Asia::Seoul,
         shutdown_timeout: Duration::from_secs(1),
+        // Tests run the reminder job themselves, at the moment they choose.
+        reminder_interval: Duration::from_secs(3600),
     }
 }
 
@@ -99,6 +101,7 @@ pub struct TestApp {
 /// mail, its own server, as a second instance behind the balancer.
 pub struct Instance {
     pub address: SocketAddr,
+    pub state: AppState,
 }
 
 async fn start_server(config: Config) -> (AppState, SocketAddr) {
@@ -146,8 +149,8 @@ impl TestApp {
 
     /// A second instance of the same service (same database and Redis).
     pub async fn second_instance(&self) -> Instance {
-        let (_, address) = start_server(self.config.clone()).await;
-        Instance { address }
+        let (state, address) = start_server(self.config.clone()).await;
+        Instance { address, state }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -286,6 +289,8 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let url = server_url();
         let database = self.database.clone();
+        let redis_url = self.config.redis.url.clone();
+        let prefix = self.config.redis.key_prefix.clone();
         // Drop runs inside the test's runtime; a thread of its own may block.
         let _ = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -298,6 +303,20 @@ impl Drop for TestApp {
                     let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS `{database}`"))
                         .execute(&mut conn)
                         .await;
+                }
+                // The test's Redis keys go too (sessions would live 14 days).
+                if let Ok(client) = redis::Client::open(redis_url.as_str())
+                    && let Ok(mut conn) = client.get_multiplexed_async_connection().await
+                {
+                    let keys: Vec<String> = redis::cmd("KEYS")
+                        .arg(format!("{prefix}*"))
+                        .query_async(&mut conn)
+                        .await
+                        .unwrap_or_default();
+                    if !keys.is_empty() {
+                        let _: redis::RedisResult<()> =
+                            redis::cmd("UNLINK").arg(&keys).query_async(&mut conn).await;
+                    }
                 }
             });
         })
