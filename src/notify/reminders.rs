@@ -11,26 +11,15 @@ use futures_util::FutureExt;
 
 use crate::{
     app::Services,
-    calendar::YearMonth,
     db::{
         Conn,
         schema::{ledger_members, ledgers, schedule_assignments, schedule_reminders, schedules},
     },
     error::AppResult,
     notification::{NewNotification, NotificationKind, insert_all},
+    // The same rule as `Schedule.nextDueDate`, from one place.
+    schedule::due::next_due_date as next_due,
 };
-
-/// The first due date on or after `today` of a schedule on `day_of_month`
-/// (in a shorter month, its last day).
-pub fn next_due(today: NaiveDate, day_of_month: u32) -> NaiveDate {
-    let this_month = YearMonth::of(today);
-    let due = this_month.day_or_last(day_of_month);
-    if due >= today {
-        due
-    } else {
-        this_month.next().day_or_last(day_of_month)
-    }
-}
 
 /// Whether `today` is the day before `due`, or `due` itself (catching up).
 fn remind_now(today: NaiveDate, due: NaiveDate) -> bool {

@@ -95,10 +95,6 @@ impl Schedule {
         self.ledger = ledger;
     }
 
-    pub fn next_due(&self) -> NaiveDate {
-        self.next_due
-    }
-
     /// The viewer's share, counting a variable one as 0 (for totals).
     pub fn my_share_or_zero(&self) -> i64 {
         self.my_share.flatten().unwrap_or(0)
