@@ -8,6 +8,7 @@ mod budgets;
 mod categories;
 mod delivery;
 mod entries;
+mod graphql_ws_client;
 mod http;
 mod invitations;
 mod ledgers;
