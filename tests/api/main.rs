@@ -14,6 +14,7 @@ mod invitations;
 mod ledgers;
 mod notifications;
 mod profile;
+mod redis_restart;
 mod reminders;
 mod schema;
 mod statements;
