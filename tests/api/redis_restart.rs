@@ -16,10 +16,16 @@ use uliga::notify::reminders::run_once;
 
 use crate::support::{TestApp, expect_ok, ledgers::shared_ledger};
 
-/// A Redis server of this test's own, so restarting it disturbs no other test.
+/// A Redis server of this test's own, so restarting it disturbs no other
+/// test. It keeps an append-only file, as a production Redis would, so the
+/// sessions survive the restart.
 fn start_redis(port: u16) -> Child {
+    let dir = std::env::temp_dir().join(format!("uliga-redis-{port}"));
+    std::fs::create_dir_all(&dir).unwrap();
     Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always"])
+        .arg("--dir")
+        .arg(&dir)
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()
