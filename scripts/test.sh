@@ -27,12 +27,24 @@ if [ "${ULIGA_LINT_OPS:-}" = 1 ]; then
   bash scripts/lint-ops.sh
 fi
 
-# The API contract (informational only; never fails the suite).
+# The API contract: schema.graphql must stay a compatible superset of it.
 contract_check=../shared/tools/contract_check.py
 if [ -f schema.graphql ] && [ -f "$contract_check" ]; then
   step "API contract"
-  python3 "$contract_check" schema.graphql 2>&1 | tail -n 1 || true
+  contract=$(python3 "$contract_check" schema.graphql 2>&1 || true)
+  printf '%s\n' "$contract" | tail -n 1
+  if ! printf '%s\n' "$contract" | tail -n 1 | grep -q '^contract: 0 breaking differences'; then
+    printf '%s\n' "$contract" >&2
+    exit 1
+  fi
 fi
+
+# The reference graphql-ws client (tests/api/graphql_ws_client.rs) runs on Node.
+step "Node.js test client"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  services_apt_install nodejs npm
+fi
+npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 
 if cargo nextest --version >/dev/null 2>&1; then
   step "cargo nextest run"
