@@ -23,7 +23,18 @@ fn start_redis(port: u16) -> Child {
     let dir = std::env::temp_dir().join(format!("uliga-redis-{port}"));
     std::fs::create_dir_all(&dir).unwrap();
     Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+        ])
         .arg("--dir")
         .arg(&dir)
         .stdout(Stdio::null())
@@ -34,7 +45,10 @@ fn start_redis(port: u16) -> Child {
 
 async fn wait_until_up(port: u16) {
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -44,10 +58,15 @@ async fn wait_until_up(port: u16) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn subscriptions_survive_a_redis_restart_and_nothing_is_lost() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut redis = start_redis(port);
     wait_until_up(port).await;
-    let app = TestApp::spawn_with(|config| config.redis.url = format!("redis://127.0.0.1:{port}")).await;
+    let app =
+        TestApp::spawn_with(|config| config.redis.url = format!("redis://127.0.0.1:{port}")).await;
     let admin = app.sign_up("restart@example.com", "restart").await;
     let friend = app.sign_up("friend@example.com", "friend").await;
     let ledger = shared_ledger(&app, &admin, &[]).await;
@@ -61,14 +80,25 @@ async fn subscriptions_survive_a_redis_restart_and_nothing_is_lost() {
         .await;
     expect_ok(&body);
 
-    let mut request = format!("ws://{}/graphql", app.address).into_client_request().unwrap();
-    request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let mut request = format!("ws://{}/graphql", app.address)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
     let (mut socket, _) = connect_async(request).await.unwrap();
     let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", admin.access) } });
-    socket.send(Message::Text(init.to_string().into())).await.unwrap();
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap();
     let _ack = socket.next().await;
     let subscribe = json!({ "id": "n", "type": "subscribe", "payload": { "query": "subscription { notificationReceived { kind } }" } });
-    socket.send(Message::Text(subscribe.to_string().into())).await.unwrap();
+    socket
+        .send(Message::Text(subscribe.to_string().into()))
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     // Redis goes away. The reminder job needs only MySQL: its notification is
@@ -87,15 +117,26 @@ async fn subscriptions_survive_a_redis_restart_and_nothing_is_lost() {
     expect_ok(&body);
     let mut kinds = Vec::new();
     while kinds.len() < 2 {
-        let frame = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("events arrive").unwrap().unwrap();
+        let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("events arrive")
+            .unwrap()
+            .unwrap();
         if let Message::Text(text) = frame {
             let message: Value = serde_json::from_str(&text).unwrap();
-            kinds.push(message["payload"]["data"]["notificationReceived"]["kind"].as_str().unwrap().to_owned());
+            kinds.push(
+                message["payload"]["data"]["notificationReceived"]["kind"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
         }
     }
     assert_eq!(kinds, ["SCHEDULE_DUE", "INVITATION_RECEIVED"]);
 
-    let body = app.gql_as(&admin, "{ me { notifications { totalCount } } }", json!({})).await;
+    let body = app
+        .gql_as(&admin, "{ me { notifications { totalCount } } }", json!({}))
+        .await;
     assert_eq!(expect_ok(&body)["me"]["notifications"]["totalCount"], 2);
     drop(redis);
 }
