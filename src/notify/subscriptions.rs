@@ -37,7 +37,7 @@ pub struct LedgerEvent {
 #[derive(Default)]
 pub struct SubscriptionRoot;
 
-#[Subscription]
+#[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// The viewer's notifications as they are created, on any server instance.
     async fn notification_received(
