@@ -19,6 +19,7 @@ mod redis_restart;
 mod reminders;
 mod schedules;
 mod schema;
+mod shutdown;
 mod statements;
 mod subscriptions;
 mod support;

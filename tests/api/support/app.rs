@@ -147,6 +147,28 @@ impl TestApp {
         }
     }
 
+    /// Another instance that serves until `shutdown` resolves; the handle
+    /// finishes when the server has stopped.
+    pub async fn stoppable_instance(
+        &self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> (SocketAddr, tokio::task::JoinHandle<anyhow::Result<()>>) {
+        let state = AppState::build(self.config.clone())
+            .await
+            .expect("app starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let server = tokio::spawn(uliga::http::serve(
+            listener,
+            state,
+            shutdown,
+            Duration::from_secs(2),
+        ));
+        (address, server)
+    }
+
     /// A second instance of the same service (same database and Redis).
     pub async fn second_instance(&self) -> Instance {
         let (state, address) = start_server(self.config.clone()).await;
