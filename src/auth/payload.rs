@@ -1,20 +1,22 @@
 //! What a successful sign-in returns, and how one is made.
 
 use async_graphql::SimpleObject;
+use chrono::{DateTime, Utc};
 
 use crate::{
     app::Services,
+    auth::sessions::IssuedRefreshToken,
     error::AppResult,
-    graphql::scalars::DateTime,
+    graphql::scalars,
     member::{model::MemberRow, types::Me},
 };
 
 #[derive(SimpleObject)]
 pub struct AuthPayload {
     pub access_token: String,
-    pub access_token_expires_at: DateTime,
+    pub access_token_expires_at: scalars::DateTime,
     pub refresh_token: String,
-    pub refresh_token_expires_at: DateTime,
+    pub refresh_token_expires_at: scalars::DateTime,
     pub me: Me,
 }
 
@@ -22,6 +24,17 @@ pub struct AuthPayload {
 pub async fn start_session(services: &Services, member: MemberRow) -> AppResult<AuthPayload> {
     let now = services.clock.now();
     let refresh = services.sessions().create(member.member_id(), now).await?;
+    with_access_token(services, member, refresh, now)
+}
+
+/// Issues an access token for the session of `refresh` and puts the pair
+/// together.
+pub fn with_access_token(
+    services: &Services,
+    member: MemberRow,
+    refresh: IssuedRefreshToken,
+    now: DateTime<Utc>,
+) -> AppResult<AuthPayload> {
     let access = services.tokens.issue(
         member.member_id(),
         &refresh.session_id,

@@ -7,7 +7,7 @@ use async_graphql::{Context, Object};
 use crate::{
     auth::{
         password,
-        payload::{AuthPayload, start_session},
+        payload::{AuthPayload, start_session, with_access_token},
         rate_limit::Limit,
         sessions::Rotation,
     },
@@ -104,19 +104,7 @@ impl SignInMutation {
                 .await?;
             return Err(AppError::Unauthenticated(SESSION_ENDED.into()));
         };
-        let access = services.tokens.issue(
-            member_id,
-            &refresh.session_id,
-            now,
-            services.config.auth.access_ttl,
-        )?;
-        Ok(AuthPayload {
-            access_token: access.token,
-            access_token_expires_at: access.expires_at.into(),
-            refresh_token: refresh.token,
-            refresh_token_expires_at: refresh.expires_at.into(),
-            me: crate::member::types::Me(member),
-        })
+        with_access_token(services, member, refresh, now)
     }
 
     /// Ends the session of `refreshToken`, which must be the caller's.
