@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     Session, TestApp, expect_error, expect_ok,
-    ledgers::{category_id, shared_ledger},
+    ledgers::{category_id, private_ledger, shared_ledger},
 };
 
 const ADD: &str = "mutation($id: ID!, $names: [String!]!) { addCategories(ledgerId: $id, names: $names) { id name isFallback } }";
@@ -47,16 +47,6 @@ fn with(extra: &[&str]) -> Vec<String> {
     all.extend(extra.iter().map(|n| n.to_string()));
     all.push("기타".to_owned());
     all
-}
-
-async fn private_ledger(app: &TestApp, member: &Session) -> String {
-    let body = app
-        .gql_as(member, "{ me { privateLedger { id } } }", json!({}))
-        .await;
-    expect_ok(&body)["me"]["privateLedger"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 // ---- defaults ----

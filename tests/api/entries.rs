@@ -4,23 +4,13 @@ use serde_json::{Value, json};
 
 use crate::support::{
     Session, TestApp, expect_error, expect_ok,
-    ledgers::{category_id, shared_ledger},
+    ledgers::{category_id, private_ledger, shared_ledger},
 };
 
 const CREATE: &str = "mutation($l: ID!, $i: EntryInput!) { createEntry(ledgerId: $l, input: $i) { id type amount date payment counterparty memo category { name } creator { nickName } creatorColor } }";
 const CREATE_MANY: &str = "mutation($l: ID!, $i: [EntryInput!]!) { createEntries(ledgerId: $l, inputs: $i) { incomeCount expenseCount entries { id amount } } }";
 const UPDATE: &str = "mutation($id: ID!, $p: EntryPatch!) { updateEntry(id: $id, input: $p) { type amount date memo category { name } payment counterparty } }";
 const DELETE: &str = "mutation($ids: [ID!]!) { deleteEntries(ids: $ids) }";
-
-async fn private_ledger(app: &TestApp, session: &Session) -> String {
-    let body = app
-        .gql_as(session, "{ me { privateLedger { id } } }", json!({}))
-        .await;
-    expect_ok(&body)["me"]["privateLedger"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 fn entry(category: &str, entry_type: &str, amount: i64, date: &str) -> Value {
     json!({

@@ -7,7 +7,7 @@ use crate::support::{
     PASSWORD, Session, TestApp, VERIFICATION_SUBJECT, expect_error, expect_ok,
     ledgers::{
         accept_invitation, category_id, create_ledger, invitations_of, notifications_of,
-        pending_invitation, shared_ledger,
+        pending_invitation, private_ledger, shared_ledger,
     },
 };
 
@@ -29,16 +29,6 @@ const DEFAULTS: [&str; 5] = [
     "🛒 편의점·마트·잡화",
     "👕 쇼핑",
 ];
-
-async fn private_ledger_id(app: &TestApp, member: &Session) -> String {
-    let body = app
-        .gql_as(member, "{ me { privateLedger { id } } }", json!({}))
-        .await;
-    expect_ok(&body)["me"]["privateLedger"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 async fn ledger_ids(app: &TestApp, member: &Session) -> Vec<String> {
     let body = app
@@ -371,7 +361,7 @@ async fn me_ledgers_lists_the_private_ledger_first_then_shared_ones_in_join_orde
             json!({}),
         )
         .await;
-    let private = private_ledger_id(&app, &me).await;
+    let private = private_ledger(&app, &me).await;
     assert_eq!(
         expect_ok(&body)["me"]["ledgers"],
         json!([
@@ -418,7 +408,7 @@ async fn a_non_member_or_an_unknown_id_reading_a_ledger_gets_forbidden() {
     let owner = app.sign_up("owner@example.com", "owner").await;
     let stranger = app.sign_up("stranger@example.com", "stranger").await;
     let ledger = shared_ledger(&app, &owner, &[]).await;
-    let private = private_ledger_id(&app, &owner).await;
+    let private = private_ledger(&app, &owner).await;
 
     for id in [ledger.as_str(), private.as_str(), "999999999", "abc"] {
         let body = app.gql_as(&stranger, LEDGER, json!({ "id": id })).await;
@@ -554,7 +544,7 @@ async fn a_non_member_or_an_unknown_id_cannot_delete_a_ledger() {
 async fn the_private_ledger_cannot_be_deleted() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up("owner@example.com", "owner").await;
-    let private = private_ledger_id(&app, &owner).await;
+    let private = private_ledger(&app, &owner).await;
 
     let body = app.gql_as(&owner, DELETE, json!({ "id": private })).await;
     assert_eq!(field(expect_error(&body, "BAD_USER_INPUT")), "id");
@@ -754,7 +744,7 @@ async fn a_non_member_cannot_set_a_color_in_a_ledger() {
 async fn the_private_ledger_cannot_be_left() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up("owner@example.com", "owner").await;
-    let private = private_ledger_id(&app, &owner).await;
+    let private = private_ledger(&app, &owner).await;
 
     let body = app.gql_as(&owner, LEAVE, json!({ "id": private })).await;
     assert_eq!(field(expect_error(&body, "BAD_USER_INPUT")), "id");
@@ -1217,7 +1207,7 @@ async fn a_ledger_rejoined_moves_to_the_end_of_me_ledgers() {
     expect_ok(&body);
     accept_invitation(&app, &me, &first).await;
 
-    let private = private_ledger_id(&app, &me).await;
+    let private = private_ledger(&app, &me).await;
     assert_eq!(ledger_ids(&app, &me).await, vec![private, second, first]);
 }
 
