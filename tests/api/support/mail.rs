@@ -74,7 +74,8 @@ impl MailSink {
         let mut server = Server::new(collector);
         server
             .with_name("mail.test")
-            .with_num_threads(2)
+            // lettre keeps idle connections in its pool: each holds a thread here.
+            .with_num_threads(32)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();
