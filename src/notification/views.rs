@@ -224,20 +224,17 @@ impl NotificationMutation {
             .db
             .transaction(move |conn| {
                 async move {
-                    let ids = own_ids(conn, viewer, ids).await?;
-                    let mut target = notifications::table
+                    let mine = notifications::table
                         .filter(notifications::recipient_id.eq(viewer.0))
-                        .filter(notifications::read_at.is_null())
-                        .into_boxed();
-                    if let Some(ids) = ids {
-                        target = target.filter(notifications::id.eq_any(ids));
-                    }
-                    let ids: Vec<i64> = target.select(notifications::id).load(conn).await?;
-                    let changed =
-                        diesel::update(notifications::table.filter(notifications::id.eq_any(&ids)))
-                            .set(notifications::read_at.eq(now))
-                            .execute(conn)
-                            .await?;
+                        .filter(notifications::read_at.is_null());
+                    let set_read = notifications::read_at.eq(now);
+                    let changed = match own_ids(conn, viewer, ids).await? {
+                        Some(ids) => {
+                            let target = mine.filter(notifications::id.eq_any(ids));
+                            diesel::update(target).set(set_read).execute(conn).await?
+                        }
+                        None => diesel::update(mine).set(set_read).execute(conn).await?,
+                    };
                     Ok(changed)
                 }
                 .boxed()
@@ -258,19 +255,15 @@ impl NotificationMutation {
             .db
             .transaction(move |conn| {
                 async move {
-                    let ids = own_ids(conn, viewer, ids).await?;
-                    let mut target = notifications::table
-                        .filter(notifications::recipient_id.eq(viewer.0))
-                        .select(notifications::id)
-                        .into_boxed();
-                    if let Some(ids) = ids {
-                        target = target.filter(notifications::id.eq_any(ids));
-                    }
-                    let ids: Vec<i64> = target.load(conn).await?;
-                    let deleted =
-                        diesel::delete(notifications::table.filter(notifications::id.eq_any(&ids)))
-                            .execute(conn)
-                            .await?;
+                    let mine =
+                        notifications::table.filter(notifications::recipient_id.eq(viewer.0));
+                    let deleted = match own_ids(conn, viewer, ids).await? {
+                        Some(ids) => {
+                            let target = mine.filter(notifications::id.eq_any(ids));
+                            diesel::delete(target).execute(conn).await?
+                        }
+                        None => diesel::delete(mine).execute(conn).await?,
+                    };
                     Ok(deleted)
                 }
                 .boxed()
