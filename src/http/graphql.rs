@@ -64,7 +64,8 @@ pub async fn post(
             );
         }
     };
-    execute(state, peer, &headers, request, media).await
+    let label = Selected::of(&request).label;
+    execute(state, peer, &headers, request, label, media).await
 }
 
 pub async fn get(
@@ -90,7 +91,8 @@ pub async fn get(
             );
         }
     };
-    if selected_operation_type(&request) == Some(OperationType::Mutation) {
+    let selected = Selected::of(&request);
+    if selected.ty == Some(OperationType::Mutation) {
         let mut response = request_error(
             media,
             "변경 요청(mutation)은 POST로 보내 주세요.".into(),
@@ -102,7 +104,7 @@ pub async fn get(
         return response;
     }
     debug_assert_eq!(parts.method, Method::GET);
-    execute(state, peer, &parts.headers, request, media).await
+    execute(state, peer, &parts.headers, request, selected.label, media).await
 }
 
 fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
@@ -112,19 +114,39 @@ fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
         .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
 }
 
-/// The type of the operation the request would run, if it parses.
-fn selected_operation_type(request: &Request) -> Option<OperationType> {
-    let document = parse_query(&request.query).ok()?;
-    let operations = document.operations;
-    match &request.operation_name {
-        Some(name) => operations
-            .iter()
-            .find(|(candidate, _)| candidate.map(|n| n.as_str()) == Some(name.as_str()))
-            .map(|(_, operation)| operation.node.ty),
-        None => operations
-            .iter()
-            .next()
-            .map(|(_, operation)| operation.node.ty),
+/// What the request would run, read from one parse of its document: the
+/// operation's type (GET refuses mutations) and the metrics label.
+struct Selected {
+    ty: Option<OperationType>,
+    label: String,
+}
+
+impl Selected {
+    fn of(request: &Request) -> Self {
+        let operation = parse_query(&request.query).ok().and_then(|document| {
+            let mut operations = document.operations.iter();
+            let found = match &request.operation_name {
+                Some(name) => operations
+                    .find(|(candidate, _)| candidate.map(|n| n.as_str()) == Some(name.as_str())),
+                None => operations.next(),
+            };
+            found.map(|(_, operation)| operation.node.clone())
+        });
+        let root_field = operation.as_ref().and_then(|operation| {
+            operation
+                .selection_set
+                .node
+                .items
+                .iter()
+                .find_map(|selection| match &selection.node {
+                    Selection::Field(field) => Some(field.node.name.node.to_string()),
+                    _ => None,
+                })
+        });
+        Self {
+            ty: operation.map(|operation| operation.ty),
+            label: operation_label(root_field),
+        }
     }
 }
 
@@ -133,10 +155,10 @@ async fn execute(
     peer: SocketAddr,
     headers: &HeaderMap,
     request: Request,
+    operation: String,
     media: ResponseMedia,
 ) -> Response {
     let started = Instant::now();
-    let operation = operation_label(&request);
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or(""));
@@ -254,31 +276,10 @@ static ROOT_FIELDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The first root field the request selects, e.g. `createEntry`.
-fn operation_label(request: &Request) -> String {
-    let root_field = || {
-        let document = parse_query(&request.query).ok()?;
-        let operation = match &request.operation_name {
-            Some(name) => document
-                .operations
-                .iter()
-                .find(|(candidate, _)| candidate.map(|n| n.as_str()) == Some(name.as_str()))?
-                .1
-                .node
-                .clone(),
-            None => document.operations.iter().next()?.1.node.clone(),
-        };
-        operation
-            .selection_set
-            .node
-            .items
-            .iter()
-            .find_map(|selection| match &selection.node {
-                Selection::Field(field) => Some(field.node.name.node.to_string()),
-                _ => None,
-            })
-    };
-    match root_field() {
+/// The first root field the request selects (e.g. `createEntry`), if the
+/// schema has it: clients cannot grow the label's values.
+fn operation_label(root_field: Option<String>) -> String {
+    match root_field {
         Some(name) if ROOT_FIELDS.contains(&name) => name,
         Some(name) if name.starts_with("__") => "introspection".into(),
         _ => "unknown".into(),
