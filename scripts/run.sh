@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
 # Runs the uliga service locally: loads .env (without overriding the environment),
-# makes sure MariaDB and Redis answer (scripts/services.sh), then builds and starts
-# the release binary. The binary creates its database and runs its migrations itself.
-# Extra arguments are passed to the binary.
+# starts a MariaDB primary and two GTID replicas (scripts/topology.sh: data in
+# target/topology, ports 3307-3309 or the next free ones) and points DATABASE_URL and
+# DATABASE_REPLICA_URLS at them, makes sure Redis answers (scripts/services.sh), then
+# builds and starts the release binary. The binary creates its database and runs its
+# migrations itself.
+# ULIGA_SINGLE_DB=1, or --single-db as the first argument, runs on one database
+# instead: DATABASE_URL from .env or the environment, else the MariaDB on
+# 127.0.0.1:3306 that services.sh installs and starts.
+# Other arguments are passed to the binary.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# The flag is ours, not the binary's.
+single_db=""
+if [ "${1:-}" = --single-db ]; then
+  single_db=1
+  shift
+fi
 
 # .env: KEY=VALUE lines; blank lines and # comments are skipped; a variable that is
 # already set in the environment wins.
@@ -27,6 +40,27 @@ if [ -f .env ]; then
       export "$key=$value"
     fi
   done <.env
+fi
+
+# After .env, which may set ULIGA_SINGLE_DB too.
+if [ "${ULIGA_SINGLE_DB:-}" = 1 ]; then
+  single_db=1
+fi
+
+if [ -z "$single_db" ]; then
+  # The service reads from the replicas and writes to the primary, as in production.
+  # topology.sh prints KEY=VALUE lines on stdout (progress goes to stderr); `auto`
+  # moves to the next free ports when 3307-3309 are taken.
+  topology_env=$(bash scripts/topology.sh up target/topology auto)
+  while IFS='=' read -r key value; do
+    case "$key" in
+      DATABASE_URL | DATABASE_REPLICA_URLS) export "$key=$value" ;;
+    esac
+  done <<<"$topology_env"
+  echo "run: DATABASE_URL=$DATABASE_URL and DATABASE_REPLICA_URLS=$DATABASE_REPLICA_URLS" \
+    "(from target/topology, overriding any DATABASE_URL from .env or the environment; ULIGA_SINGLE_DB=1 for one database)" >&2
+  # Only Redis from services.sh: the topology is the database, 3306 is not needed.
+  ULIGA_SKIP_DB=1
 fi
 
 # shellcheck source=scripts/services.sh

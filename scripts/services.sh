@@ -8,6 +8,8 @@
 #   ULIGA_DB_SOCKET                unix socket used to repair root's login (client default)
 #   ULIGA_SERVICE_TIMEOUT [60]     seconds to wait for a server that was just started
 #   ULIGA_SKIP_SERVICES=1          check nothing, start nothing (servers managed elsewhere)
+#   ULIGA_SKIP_DB=1                Redis only: the database is managed elsewhere (run.sh's
+#                                  replication topology, scripts/topology.sh)
 # Exports DATABASE_URL and REDIS_URL (if unset) pointing at these servers.
 #
 # Quiet when both servers already answer. Only servers on this machine (127.0.0.1,
@@ -220,7 +222,9 @@ uliga_services() {
   if [ "${ULIGA_SKIP_SERVICES:-}" = 1 ]; then
     return 0
   fi
-  services_ensure_db || return 1
+  if [ "${ULIGA_SKIP_DB:-}" != 1 ]; then
+    services_ensure_db || return 1
+  fi
   services_ensure_redis || return 1
 }
 

@@ -62,8 +62,8 @@ impl AppState {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         migrate::create_database_if_missing(&config.database.primary_url).await?;
         migrate::run_pending(&config.database.primary_url).await?;
-        let db = Database::connect(&config.database).await?;
         let redis = Redis::connect(&config.redis).await?;
+        let db = Database::connect(&config.database, &redis).await?;
         let mailer = Mailer::from_config(&config.mail)?;
         let hub = Hub::start(redis.clone(), &db);
         let services = Services {

@@ -33,6 +33,27 @@ pub struct DatabaseConfig {
     pub replica_urls: Vec<String>,
     /// `DATABASE_POOL_SIZE`: connections per pool.
     pub pool_size: u32,
+    /// `DATABASE_POOL_TIMEOUT_MS` (5000): how long a request waits for a free
+    /// connection. A node the probe finds down fails at once instead.
+    pub pool_timeout: Duration,
+    /// `DATABASE_PROBE_INTERVAL_MS` (250): how often each node's health and
+    /// each replica's lag are checked.
+    pub probe_interval: Duration,
+    /// `DATABASE_PROBE_TIMEOUT_MS` (500): a node slower than this to answer
+    /// the probe counts as down.
+    pub probe_timeout: Duration,
+    /// `DATABASE_REPLICA_MAX_LAG_MS` (1000): a replica further behind leaves
+    /// the read rotation until it catches up.
+    pub replica_max_lag: Duration,
+    /// `DATABASE_READ_YOUR_WRITES` (true): record each member's writes and
+    /// make their reads wait for them. Off only to show what it prevents.
+    pub read_your_writes: bool,
+    /// `DATABASE_READ_YOUR_WRITES_TTL_SECONDS` (60): how long a write's GTID
+    /// is kept for its member. Must exceed the lag limit.
+    pub read_your_writes_ttl: Duration,
+    /// `DATABASE_GTID_WAIT_TIMEOUT_MS` (100): how long a read waits for a
+    /// replica to apply the member's writes before using the primary.
+    pub gtid_wait_timeout: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -142,7 +163,7 @@ impl Config {
                 key.to_vec()
             }
         };
-        Ok(Self {
+        let config = Self {
             listen_addr: parse_or("LISTEN_ADDR", "127.0.0.1:8080")?,
             database: DatabaseConfig {
                 primary_url: string_or(
@@ -156,6 +177,13 @@ impl Config {
                     .map(String::from)
                     .collect(),
                 pool_size: parse_or("DATABASE_POOL_SIZE", "10")?,
+                pool_timeout: millis_or("DATABASE_POOL_TIMEOUT_MS", 5000)?,
+                probe_interval: millis_or("DATABASE_PROBE_INTERVAL_MS", 250)?,
+                probe_timeout: millis_or("DATABASE_PROBE_TIMEOUT_MS", 500)?,
+                replica_max_lag: millis_or("DATABASE_REPLICA_MAX_LAG_MS", 1000)?,
+                read_your_writes: parse_or("DATABASE_READ_YOUR_WRITES", "true")?,
+                read_your_writes_ttl: seconds_or("DATABASE_READ_YOUR_WRITES_TTL_SECONDS", 60)?,
+                gtid_wait_timeout: millis_or("DATABASE_GTID_WAIT_TIMEOUT_MS", 100)?,
             },
             redis: RedisConfig {
                 url: string_or("REDIS_URL", "redis://127.0.0.1:6379"),
@@ -199,7 +227,15 @@ impl Config {
             time_zone: parse_or("TIME_ZONE", "Asia/Seoul")?,
             shutdown_timeout: seconds_or("SHUTDOWN_TIMEOUT_SECONDS", 30)?,
             reminder_interval: seconds_or("REMINDER_INTERVAL_SECONDS", 60)?,
-        })
+        };
+        let database = &config.database;
+        if database.read_your_writes_ttl <= database.replica_max_lag {
+            bail!(
+                "DATABASE_READ_YOUR_WRITES_TTL_SECONDS must exceed DATABASE_REPLICA_MAX_LAG_MS: \
+                 a replica in rotation may be that far behind"
+            );
+        }
+        Ok(config)
     }
 }
 
@@ -221,6 +257,12 @@ where
     raw.trim()
         .parse()
         .map_err(|error| anyhow::anyhow!("{name}={raw:?} is invalid: {error}"))
+}
+
+fn millis_or(name: &str, default: u64) -> anyhow::Result<Duration> {
+    parse_or::<u64>(name, &default.to_string())
+        .map(Duration::from_millis)
+        .with_context(|| format!("{name} must be a whole number of milliseconds"))
 }
 
 fn seconds_or(name: &str, default: u64) -> anyhow::Result<Duration> {

@@ -24,6 +24,8 @@ pub struct AuthPayload {
 pub async fn start_session(services: &Services, member: MemberRow) -> AppResult<AuthPayload> {
     let now = services.clock.now();
     let refresh = services.sessions().create(member.member_id(), now).await?;
+    // What this request wrote (a new account) is the new member's own write.
+    services.db.signed_in(member.member_id()).await;
     with_access_token(services, member, refresh, now)
 }
 

@@ -1,12 +1,18 @@
-//! The database: pools, read/write routing, migrations and error mapping.
+//! The database: nodes and their health, read/write routing with
+//! read-your-writes, migrations and error mapping.
 
 mod errors;
+mod gtid;
 pub mod last_insert_id;
 pub mod migrate;
+mod node;
 mod pools;
+mod probe;
+pub mod read_your_writes;
 pub mod schema;
 
 pub use errors::{is_unique_violation, unique_violation_key};
-pub use pools::{Database, DbConn};
+pub use node::{DbConn, Role};
+pub use pools::{Database, NodeReport};
 
 pub type Conn = diesel_async::AsyncMysqlConnection;

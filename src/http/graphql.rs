@@ -29,6 +29,7 @@ use super::{
 use crate::{
     app::AppState,
     auth::access::{Access, authenticate},
+    db::read_your_writes::{self, ReadScope},
     error::{AppError, ErrorCode},
     graphql::context::RequestContext,
 };
@@ -64,8 +65,8 @@ pub async fn post(
             );
         }
     };
-    let label = Selected::of(&request).label;
-    execute(state, peer, &headers, request, label, media).await
+    let selected = Selected::of(&request);
+    execute(state, peer, &headers, request, selected, media).await
 }
 
 pub async fn get(
@@ -104,7 +105,40 @@ pub async fn get(
         return response;
     }
     debug_assert_eq!(parts.method, Method::GET);
-    execute(state, peer, &parts.headers, request, selected.label, media).await
+    execute(state, peer, &parts.headers, request, selected, media).await
+}
+
+/// Executes the request in its own read scope (read-your-writes). A query
+/// that met a failing database node runs once more: reads are safe to
+/// repeat, and the second run avoids that node.
+async fn run(
+    state: &AppState,
+    request: Request,
+    context: RequestContext,
+    ty: Option<OperationType>,
+) -> GraphqlResponse {
+    let member = context.viewer.as_ref().map(|viewer| viewer.member_id);
+    let scope = ReadScope::new(member);
+    let again = (ty == Some(OperationType::Query)).then(|| {
+        let mut again = Request::new(request.query.clone()).variables(request.variables.clone());
+        again.operation_name = request.operation_name.clone();
+        again.data(context.clone())
+    });
+    let execute = |request: Request| {
+        read_your_writes::scope(
+            scope.clone(),
+            async_graphql::Schema::execute(&state.schema, request),
+        )
+    };
+    let response = execute(request.data(context)).await;
+    match again {
+        Some(again) if scope.saw_failure() => {
+            metrics::counter!("uliga_query_retries_total").increment(1);
+            tracing::warn!("a database node failed during a query; running it once more");
+            execute(again).await
+        }
+        _ => response,
+    }
 }
 
 fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
@@ -155,10 +189,11 @@ async fn execute(
     peer: SocketAddr,
     headers: &HeaderMap,
     request: Request,
-    operation: String,
+    selected: Selected,
     media: ResponseMedia,
 ) -> Response {
     let started = Instant::now();
+    let operation = selected.label;
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or(""));
@@ -188,7 +223,7 @@ async fn execute(
         viewer,
         client_addr: client_addr(peer, headers, state.services.config.api.trust_proxy_headers),
     };
-    let response = async_graphql::Schema::execute(&state.schema, request.data(context)).await;
+    let response = run(&state, request, context, selected.ty).await;
     let (status, request_error, response) = classify(response, media);
     let codes: Vec<String> = response
         .errors

@@ -1,36 +1,35 @@
 //! Liveness and readiness for the balancer and the deploy script.
 
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
-use diesel_async::RunQueryDsl;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::app::AppState;
+use crate::{
+    app::AppState,
+    db::{NodeReport, Role},
+};
 
 pub async fn live() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// Ready when the primary and Redis answer and the instance is not draining;
-/// replicas are reported but do not decide readiness (reads fall back).
+/// Ready when Redis answers, the instance is not draining, and some
+/// database node can serve: the primary, or a replica in rotation. A
+/// primary outage alone does not take the instance out of the balancer,
+/// because queries keep working on the replicas (mutations answer
+/// UNAVAILABLE until it returns). Each node's state is in the body.
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let services = &state.services;
-    let primary = match services.db.primary().await {
-        Ok(mut conn) => diesel::sql_query("SELECT 1")
-            .execute(&mut conn)
-            .await
-            .is_ok(),
-        Err(_) => false,
-    };
+    let nodes = services.db.nodes();
+    let primary_up = nodes
+        .iter()
+        .any(|node| node.role == Role::Primary && node.health.up);
+    let readable = primary_up
+        || nodes
+            .iter()
+            .any(|node| node.role == Role::Replica && node.health.in_rotation);
     let redis = services.redis.ping().await.is_ok();
-    let replicas: Vec<_> = services
-        .db
-        .usage()
-        .into_iter()
-        .filter(|pool| pool.name != "primary")
-        .map(|pool| json!({ "name": pool.name, "connections": pool.connections }))
-        .collect();
     let draining = state.is_draining();
-    let ready = primary && redis && !draining;
+    let ready = readable && redis && !draining;
     let status = if ready {
         StatusCode::OK
     } else {
@@ -40,10 +39,29 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
         status,
         Json(json!({
             "status": if ready { "ready" } else { "not_ready" },
-            "primary": primary,
+            "primary": primary_up,
             "redis": redis,
             "draining": draining,
-            "replicas": replicas,
+            "database": nodes.iter().map(describe).collect::<Vec<_>>(),
         })),
     )
+}
+
+fn describe(node: &NodeReport) -> Value {
+    let health = &node.health;
+    let mut described = json!({
+        "name": node.name,
+        "role": match node.role { Role::Primary => "primary", Role::Replica => "replica" },
+        "up": health.up,
+        "connections": node.connections,
+        "idle": node.idle,
+    });
+    if node.role == Role::Replica {
+        described["inRotation"] = json!(health.in_rotation);
+        described["lagSeconds"] = json!(health.lag.map(|lag| lag.as_secs()));
+    }
+    if let Some(problem) = &health.problem {
+        described["problem"] = json!(problem);
+    }
+    described
 }

@@ -1,16 +1,19 @@
-//! `/metrics` in Prometheus text format.
+//! `/metrics` in Prometheus text format. Node health, lag, fallbacks and
+//! GTID waits are recorded where they happen (`db::probe`, `db::pools`);
+//! pool usage and statement counts are read here.
 
 use axum::{extract::State, http::header, response::IntoResponse};
 
 use crate::app::AppState;
 
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    metrics::counter!("uliga_db_statements_total").absolute(state.services.db.statement_count());
-    for pool in state.services.db.usage() {
-        metrics::gauge!("uliga_db_pool_connections", "pool" => pool.name.clone())
-            .set(f64::from(pool.connections));
-        metrics::gauge!("uliga_db_pool_idle_connections", "pool" => pool.name)
-            .set(f64::from(pool.idle));
+    let db = &state.services.db;
+    metrics::counter!("uliga_db_statements_total").absolute(db.statement_count());
+    for node in db.nodes() {
+        let labels = [("pool", node.name)];
+        metrics::gauge!("uliga_db_pool_connections", &labels).set(f64::from(node.connections));
+        metrics::gauge!("uliga_db_pool_idle_connections", &labels).set(f64::from(node.idle));
+        metrics::counter!("uliga_db_node_statements_total", &labels).absolute(node.statements);
     }
     (
         [(

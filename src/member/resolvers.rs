@@ -74,16 +74,27 @@ impl ProfileMutation {
             .map(|name| NickName::parse("input.nickName", name))
             .transpose()?;
         let now = services.clock.now_naive();
-        let mut conn = services.db.primary().await?;
-        member_queries::update_names(
-            &mut conn,
-            viewer.member_id,
-            user_name.as_ref().map(UserName::as_str),
-            nick_name.as_ref().map(NickName::as_str),
-            now,
-        )
-        .await?;
-        load_viewer(&mut conn, viewer).await.map(Me)
+        let member_id = viewer.member_id;
+        services
+            .db
+            .transaction(move |conn| {
+                async move {
+                    member_queries::update_names(
+                        conn,
+                        member_id,
+                        user_name.as_ref().map(UserName::as_str),
+                        nick_name.as_ref().map(NickName::as_str),
+                        now,
+                    )
+                    .await?;
+                    member_queries::find_active(conn, member_id)
+                        .await?
+                        .ok_or_else(AppError::unauthenticated)
+                }
+                .boxed()
+            })
+            .await
+            .map(Me)
     }
 
     /// Needs the current password; ends the member's other sessions.
@@ -102,16 +113,14 @@ impl ProfileMutation {
         };
         confirm_password(&member, current_password, "currentPassword").await?;
         let hash = password::hash(new_password.expose().to_owned()).await?;
-        {
-            let mut conn = services.db.primary().await?;
-            member_queries::update_password(
-                &mut conn,
-                viewer.member_id,
-                &hash,
-                services.clock.now_naive(),
-            )
+        let (member_id, now) = (viewer.member_id, services.clock.now_naive());
+        services
+            .db
+            .transaction(move |conn| {
+                async move { member_queries::update_password(conn, member_id, &hash, now).await }
+                    .boxed()
+            })
             .await?;
-        }
         services
             .sessions()
             .end_all(viewer.member_id, Some(&viewer.session_id))

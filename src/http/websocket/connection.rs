@@ -12,6 +12,7 @@ use super::protocol::{ClientMessage, ServerMessage, close};
 use crate::{
     app::AppState,
     auth::access::{Access, authenticate},
+    db::read_your_writes::{self, ReadScope},
     graphql::context::RequestContext,
     http::graphql::code_request_errors,
 };
@@ -222,8 +223,26 @@ impl Connection {
 }
 
 /// Streams one operation's results as `next` messages, then `complete`; a
-/// request that fails validation gets one `error` message instead.
+/// request that fails validation gets one `error` message instead. The
+/// operation runs in its own read scope, so a query or mutation sent over
+/// the socket reads the member's own writes like one sent over HTTP.
 async fn run_subscription(
+    state: AppState,
+    context: RequestContext,
+    id: String,
+    request: Box<async_graphql::Request>,
+    outgoing: mpsc::Sender<Outgoing>,
+    finished: mpsc::UnboundedSender<String>,
+) {
+    let scope = ReadScope::new(context.viewer.as_ref().map(|viewer| viewer.member_id));
+    read_your_writes::scope(
+        scope,
+        stream_results(state, context, id, request, outgoing, finished),
+    )
+    .await;
+}
+
+async fn stream_results(
     state: AppState,
     context: RequestContext,
     id: String,

@@ -31,6 +31,13 @@ fn base_config(database: &str, redis_prefix: &str, smtp_port: u16) -> Config {
             primary_url: database_url(database),
             replica_urls: Vec::new(),
             pool_size: 4,
+            pool_timeout: Duration::from_secs(5),
+            probe_interval: Duration::from_millis(250),
+            probe_timeout: Duration::from_millis(500),
+            replica_max_lag: Duration::from_secs(1),
+            read_your_writes: true,
+            read_your_writes_ttl: Duration::from_secs(60),
+            gtid_wait_timeout: Duration::from_millis(100),
         },
         redis: RedisConfig {
             url: std::env::var("TEST_REDIS_URL")
