@@ -2,7 +2,7 @@
 
 use std::{io::IsTerminal, sync::OnceLock};
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 pub fn init_logging(json: bool) {
@@ -28,6 +28,16 @@ pub fn metrics_handle() -> PrometheusHandle {
         .get_or_init(|| {
             let recorder = PrometheusBuilder::new()
                 .set_buckets(&[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0])
+                .expect("constant buckets are valid")
+                // GTID waits are short and end at a configured timeout
+                // (100 ms by default): finer buckets show where they fall.
+                .set_buckets_for_metric(
+                    Matcher::Full("uliga_gtid_wait_seconds".into()),
+                    &[
+                        0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.075, 0.1, 0.105, 0.11,
+                        0.125, 0.15, 0.2, 0.3, 0.5, 1.0,
+                    ],
+                )
                 .expect("constant buckets are valid")
                 .build_recorder();
             let handle = recorder.handle();

@@ -209,6 +209,18 @@ impl Database {
                 .increment(1);
             return Reached::Yes;
         }
+        // A replica that was applying events older than the wait's timeout
+        // at its last probe cannot apply a write made since in time: waiting
+        // on it would only add the timeout. Another replica may do better.
+        if replica
+            .health()
+            .lag
+            .is_some_and(|lag| lag > self.inner.gtid_wait_timeout)
+        {
+            metrics::counter!("uliga_gtid_waits_total", "outcome" => "skipped_lagging")
+                .increment(1);
+            return Reached::Failed;
+        }
         let started = Instant::now();
         let waited = diesel::sql_query(self.inner.flavor.wait_sql())
             .bind::<Text, _>(floor.to_string())
@@ -224,7 +236,8 @@ impl Database {
             }
         };
         metrics::counter!("uliga_gtid_waits_total", "outcome" => outcome).increment(1);
-        metrics::histogram!("uliga_gtid_wait_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("uliga_gtid_wait_seconds", "outcome" => outcome)
+            .record(started.elapsed().as_secs_f64());
         if matches!(reached, Reached::Yes) {
             scope.confirm(replica.index);
         }
@@ -327,7 +340,9 @@ impl Database {
 
 enum Reached {
     Yes,
+    /// Waited the whole timeout: read from the primary.
     TimedOut,
+    /// Not this replica (it failed, or lags too far): try the next one.
     Failed,
 }
 

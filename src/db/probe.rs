@@ -7,7 +7,7 @@
 
 use std::{
     sync::{Arc, Weak},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use mysql_async::{Conn, Opts, Row, prelude::Queryable};
@@ -38,6 +38,7 @@ pub async fn start(nodes: &[Arc<Node>], flavor: Flavor, settings: ProbeSettings)
             flavor,
             settings,
             conn: None,
+            disconnected_since: None,
         };
         probe.tick().await;
         probes.push(probe);
@@ -53,6 +54,9 @@ struct Probe {
     flavor: Flavor,
     settings: ProbeSettings,
     conn: Option<Conn>,
+    /// When a replica was first seen without a working connection to the
+    /// primary.
+    disconnected_since: Option<Instant>,
 }
 
 impl Probe {
@@ -115,10 +119,20 @@ impl Probe {
                 let status: Option<Row> = conn.query_first("SHOW REPLICA STATUS").await?;
                 let applied: Option<String> = conn.query_first(self.flavor.applied_sql()).await?;
                 let primary_up = self.primary.upgrade().is_some_and(|p| p.is_up());
+                let status = status.as_ref().map(ReplicaStatus::read);
+                let connected = status
+                    .as_ref()
+                    .is_some_and(|s| s.io_running && s.seconds_behind.is_some());
+                if connected {
+                    self.disconnected_since = None;
+                } else {
+                    self.disconnected_since.get_or_insert_with(Instant::now);
+                }
                 Ok(replica_health(
-                    status.as_ref().map(ReplicaStatus::read),
+                    status,
                     applied.map(|text| Position::parse(&text)),
                     primary_up,
+                    self.disconnected_since.map(|since| since.elapsed()),
                     self.settings.max_lag,
                 ))
             }
@@ -167,6 +181,7 @@ pub fn replica_health(
     status: Option<ReplicaStatus>,
     applied: Option<Position>,
     primary_up: bool,
+    disconnected_for: Option<Duration>,
     max_lag: Duration,
 ) -> Health {
     let lag = status
@@ -183,10 +198,10 @@ pub fn replica_health(
             lag.unwrap_or_default().as_secs(),
             max_lag.as_millis()
         )),
-        // Without a connection to the primary the lag is unknown. While the
-        // primary answers, that replica is falling behind unseen; while the
-        // primary is down, it holds the newest data there is.
-        Some(status) if (!status.io_running || lag.is_none()) && primary_up => {
+        // Without a connection to the primary the lag is unknown, but it
+        // grows no faster than time since the connection dropped. While the
+        // primary is down, the replica holds the newest data there is.
+        Some(_) if disconnected_for.is_some_and(|d| d > max_lag) && primary_up => {
             Some("not connected to the primary".to_owned())
         }
         Some(_) => None,
@@ -240,22 +255,34 @@ mod tests {
 
     #[test]
     fn a_current_replica_serves_reads() {
-        let health = replica_health(status(true, true, Some(0)), None, true, LIMIT);
+        let health = replica_health(status(true, true, Some(0)), None, true, None, LIMIT);
         assert!(health.in_rotation && health.up);
-        assert!(replica_health(status(true, true, Some(1)), None, true, LIMIT).in_rotation);
+        assert!(replica_health(status(true, true, Some(1)), None, true, None, LIMIT).in_rotation);
     }
 
     #[test]
     fn a_lagging_or_stalled_replica_leaves_the_rotation() {
-        let lagging = replica_health(status(true, true, Some(2)), None, true, LIMIT);
+        let lagging = replica_health(status(true, true, Some(2)), None, true, None, LIMIT);
         assert!(lagging.up && !lagging.in_rotation);
-        assert!(!replica_health(status(true, false, None), None, true, LIMIT).in_rotation);
-        assert!(!replica_health(None, None, true, LIMIT).in_rotation);
+        assert!(!replica_health(status(true, false, None), None, true, None, LIMIT).in_rotation);
+        assert!(!replica_health(None, None, true, None, LIMIT).in_rotation);
     }
 
     #[test]
-    fn a_replica_cut_off_from_the_primary_serves_only_while_the_primary_is_down() {
-        assert!(!replica_health(status(false, true, None), None, true, LIMIT).in_rotation);
-        assert!(replica_health(status(false, true, None), None, false, LIMIT).in_rotation);
+    fn a_replica_cut_off_from_a_live_primary_serves_only_until_it_may_lag_too_far() {
+        let cut_off = |for_ms, primary_up| {
+            let disconnected = Some(Duration::from_millis(for_ms));
+            replica_health(
+                status(false, true, None),
+                None,
+                primary_up,
+                disconnected,
+                LIMIT,
+            )
+            .in_rotation
+        };
+        assert!(cut_off(500, true));
+        assert!(!cut_off(1500, true));
+        assert!(cut_off(60_000, false));
     }
 }

@@ -17,6 +17,7 @@ mod notifications;
 mod profile;
 mod redis_restart;
 mod reminders;
+mod replication;
 mod schedules;
 mod schema;
 mod shutdown;

@@ -7,7 +7,10 @@ use uliga::{
     config::{ApiConfig, AuthConfig, Config, DatabaseConfig, MailConfig, RateLimits, RedisConfig},
 };
 
-use super::{MailSink, ReceivedMail, expect_ok};
+use super::{
+    MailSink, ReceivedMail, expect_ok,
+    topology::{REPLICAS, Topology},
+};
 
 pub const JWT_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 pub const PASSWORD: &str = "abcd1234!";
@@ -101,6 +104,8 @@ pub struct TestApp {
     pub mail: MailSink,
     config: Config,
     database: String,
+    /// The server the test database lives on, to drop it at the end.
+    admin_url: String,
     client: reqwest::Client,
 }
 
@@ -138,11 +143,29 @@ impl TestApp {
 
     /// Starts a server whose config `adjust` may change first.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_in(server_url(), |config, _| adjust(config)).await
+    }
+
+    /// Starts a server on `topology`: the database on its primary, reads on
+    /// its two replicas.
+    pub async fn spawn_on(topology: &Topology, adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_in(topology.admin_url("primary"), |config, database| {
+            config.database.primary_url = topology.app_url("primary", database);
+            config.database.replica_urls = REPLICAS
+                .iter()
+                .map(|replica| topology.app_url(replica, database))
+                .collect();
+            adjust(config);
+        })
+        .await
+    }
+
+    async fn spawn_in(admin_url: String, adjust: impl FnOnce(&mut Config, &str)) -> Self {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let database = format!("uliga_test_{}", &id[..16]);
         let mail = MailSink::start();
         let mut config = base_config(&database, &format!("test:{id}:"), mail.port);
-        adjust(&mut config);
+        adjust(&mut config, &database);
         let (state, address) = start_server(config.clone()).await;
         Self {
             address,
@@ -150,6 +173,7 @@ impl TestApp {
             mail,
             config,
             database,
+            admin_url,
             client: reqwest::Client::new(),
         }
     }
@@ -316,7 +340,7 @@ pub fn extract_code(body: &str) -> String {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let url = server_url();
+        let url = self.admin_url.clone();
         let database = self.database.clone();
         let redis_url = self.config.redis.url.clone();
         let prefix = self.config.redis.key_prefix.clone();

@@ -4,6 +4,7 @@
 mod app;
 pub mod ledgers;
 mod mail;
+pub mod topology;
 
 pub use app::{PASSWORD, Session, TestApp, VERIFICATION_SUBJECT, extract_code, session_from};
 pub use mail::{MailSink, ReceivedMail};

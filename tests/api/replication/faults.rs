@@ -1,0 +1,147 @@
+//! Node failures under load: a replica dies, the primary stops.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::{
+    Client, ReadLoad, SET_NAME, is_in_rotation, report, sign_up_members, statements_on, time_until,
+};
+use crate::support::{TestApp, error_code, topology::Topology};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_replica_leaves_the_rotation_within_a_second_and_no_query_fails() {
+    let topology = Topology::start().await;
+    let app = TestApp::spawn_on(&topology, |_| {}).await;
+    let members = sign_up_members(&app, 4).await;
+    let load = ReadLoad::start(&Client::new(app.address), &members);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let killed = Instant::now();
+    topology.kill("replica1").await;
+    let left = time_until(Duration::from_secs(5), || !is_in_rotation(&app, "replica1"))
+        .await
+        .map(|_| killed.elapsed());
+    let answered_while_down = load.answered();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let answered_while_down = load.answered() - answered_while_down;
+
+    let restarted = Instant::now();
+    topology.start_node("replica1").await;
+    let rejoined = time_until(Duration::from_secs(20), || is_in_rotation(&app, "replica1"))
+        .await
+        .map(|_| restarted.elapsed());
+    let retries = super::metric_value(&app, "uliga_query_retries_total").await;
+    let reads_before = statements_on(&app, "replica1");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let reads_after_rejoin = statements_on(&app, "replica1") - reads_before;
+    let (succeeded, failures) = load.finish().await;
+
+    let lines = vec![
+        format!(
+            "replica1 left the rotation {:.0} ms after the kill",
+            left.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+        ),
+        format!("queries answered in the second after: {answered_while_down}"),
+        format!(
+            "rejoined {:.0} ms after its restart began (the restart itself included)",
+            rejoined.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+        ),
+        format!("queries run a second time after a node failed under them: {retries}"),
+        format!("statements on replica1 in the second after rejoining: {reads_after_rejoin}"),
+        format!("queries: {succeeded} succeeded, {} failed", failures.len()),
+    ];
+    report("replica-killed", &lines);
+
+    assert!(
+        failures.is_empty(),
+        "{:#?}",
+        &failures[..failures.len().min(3)]
+    );
+    assert!(
+        left.is_some_and(|d| d < Duration::from_secs(1)),
+        "{lines:#?}"
+    );
+    assert!(answered_while_down > 0, "{lines:#?}");
+    assert!(rejoined.is_some(), "{lines:#?}");
+    assert!(reads_after_rejoin > 0, "{lines:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stopped_primary_fails_mutations_fast_while_queries_keep_working() {
+    let topology = Topology::start().await;
+    let app = TestApp::spawn_on(&topology, |_| {}).await;
+    let members = sign_up_members(&app, 4).await;
+    let client = Client::new(app.address);
+    let load = ReadLoad::start(&client, &members[1..]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    topology.stop("primary").await;
+    let mut answers = Vec::new();
+    let writing_since = Instant::now();
+    while writing_since.elapsed() < Duration::from_secs(2) {
+        let started = Instant::now();
+        let body = client
+            .gql(&members[0], SET_NAME, json!({ "name": "없음" }))
+            .await;
+        answers.push((started.elapsed(), error_code(&body).map(str::to_owned)));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ready = reqwest::get(app.url("/health/ready")).await.expect("ready");
+    let ready_status = ready.status();
+
+    let restarted = Instant::now();
+    topology.start_node("primary").await;
+    let mut recovered = None;
+    while restarted.elapsed() < Duration::from_secs(20) {
+        let body = client
+            .gql(&members[0], SET_NAME, json!({ "name": "돌아옴" }))
+            .await;
+        if body.get("errors").is_none() {
+            recovered = Some(restarted.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (succeeded, failures) = load.finish().await;
+
+    let slowest = answers
+        .iter()
+        .map(|(took, _)| *took)
+        .max()
+        .unwrap_or_default();
+    let lines = vec![
+        format!(
+            "mutations while the primary was down: {}, codes {:?}",
+            answers.len(),
+            answers
+                .iter()
+                .map(|(_, code)| code.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+        ),
+        format!("slowest answer: {:.0} ms", slowest.as_secs_f64() * 1000.0),
+        format!("/health/ready while the primary was down: {ready_status}"),
+        format!(
+            "first successful mutation {:.0} ms after the primary's restart began",
+            recovered.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+        ),
+        format!("queries: {succeeded} succeeded, {} failed", failures.len()),
+    ];
+    report("primary-stopped", &lines);
+
+    assert!(!answers.is_empty());
+    for (took, code) in &answers {
+        assert_eq!(code.as_deref(), Some("UNAVAILABLE"), "{lines:#?}");
+        assert!(*took < Duration::from_secs(1), "{lines:#?}");
+    }
+    assert!(
+        ready_status.is_success(),
+        "queries still work, so the instance stays ready"
+    );
+    assert!(
+        succeeded > 0 && failures.is_empty(),
+        "{:#?}",
+        &failures[..failures.len().min(3)]
+    );
+    assert!(recovered.is_some(), "{lines:#?}");
+}
