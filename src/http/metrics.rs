@@ -10,10 +10,11 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let db = &state.services.db;
     metrics::counter!("uliga_db_statements_total").absolute(db.statement_count());
     for node in db.nodes() {
-        let labels = [("pool", node.name)];
-        metrics::gauge!("uliga_db_pool_connections", &labels).set(f64::from(node.connections));
-        metrics::gauge!("uliga_db_pool_idle_connections", &labels).set(f64::from(node.idle));
-        metrics::counter!("uliga_db_node_statements_total", &labels).absolute(node.statements);
+        let pool = [("pool", node.name.clone())];
+        metrics::gauge!("uliga_db_pool_connections", &pool).set(f64::from(node.connections));
+        metrics::gauge!("uliga_db_pool_idle_connections", &pool).set(f64::from(node.idle));
+        metrics::counter!("uliga_db_node_statements_total", "node" => node.name)
+            .absolute(node.statements);
     }
     (
         [(
