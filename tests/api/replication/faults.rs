@@ -145,3 +145,72 @@ async fn a_stopped_primary_fails_mutations_fast_while_queries_keep_working() {
     );
     assert!(recovered.is_some(), "{lines:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_lagging_past_the_limit_leaves_the_rotation_and_rejoins_once_caught_up() {
+    let topology = Topology::start().await;
+    let app = TestApp::spawn_on(&topology, |_| {}).await;
+    topology
+        .admin_sql(
+            "primary",
+            &[
+                "CREATE DATABASE lag_probe",
+                "CREATE TABLE lag_probe.ticks (id INT AUTO_INCREMENT PRIMARY KEY)",
+            ],
+        )
+        .await;
+    topology.delay("replica1", 4).await;
+    // A steady trickle of writes that replica1 applies 4 s late.
+    let writer = {
+        let url = topology.admin_url("primary");
+        tokio::spawn(async move {
+            let opts = mysql_async::Opts::from_url(&url).expect("URL");
+            let mut conn = mysql_async::Conn::new(opts).await.expect("admin login");
+            loop {
+                use mysql_async::prelude::Queryable;
+                conn.query_drop("INSERT INTO lag_probe.ticks () VALUES ()")
+                    .await
+                    .expect("insert");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    };
+
+    // The replica's own word on when it fell past the 1 s limit, against
+    // when the service took it out of the rotation.
+    let watching = Instant::now();
+    let mut over_limit_at = None;
+    let mut left_at = None;
+    while watching.elapsed() < Duration::from_secs(10) && left_at.is_none() {
+        if over_limit_at.is_none() && topology.seconds_behind("replica1").await.unwrap_or(0) > 1 {
+            over_limit_at = Some(watching.elapsed());
+        }
+        if !is_in_rotation(&app, "replica1") {
+            left_at = Some(watching.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    writer.abort();
+    topology.delay("replica1", 0).await;
+    let rejoined = time_until(Duration::from_secs(15), || is_in_rotation(&app, "replica1")).await;
+
+    let ms = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0);
+    let lines = vec![
+        format!(
+            "replica1 reported more than 1 s behind at {:.0} ms",
+            ms(over_limit_at)
+        ),
+        format!("it left the rotation at {:.0} ms", ms(left_at)),
+        format!(
+            "rejoined {:.0} ms after its delay was removed",
+            ms(rejoined)
+        ),
+    ];
+    report("replica-lagging", &lines);
+
+    let (Some(over), Some(left)) = (over_limit_at, left_at) else {
+        panic!("replica1 never fell behind or never left: {lines:#?}");
+    };
+    assert!(left <= over + Duration::from_secs(1), "{lines:#?}");
+    assert!(rejoined.is_some(), "{lines:#?}");
+}

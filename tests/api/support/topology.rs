@@ -100,6 +100,19 @@ impl Topology {
         row.expect("a status counter").1
     }
 
+    /// `Seconds_Behind_Master` of `replica`, as the replica reports it.
+    pub async fn seconds_behind(&self, replica: &str) -> Option<u64> {
+        let mut conn = self.admin(replica).await;
+        let row: Option<mysql_async::Row> = conn
+            .query_first("SHOW REPLICA STATUS")
+            .await
+            .expect("SHOW REPLICA STATUS");
+        let _ = conn.disconnect().await;
+        row?.get_opt::<Option<u64>, _>("Seconds_Behind_Master")?
+            .ok()
+            .flatten()
+    }
+
     /// Delays `replica`'s applying by `seconds` behind the primary.
     pub async fn delay(&self, replica: &str, seconds: u32) {
         let change = format!("CHANGE MASTER TO MASTER_DELAY = {seconds}");
