@@ -1,11 +1,9 @@
 //! What the service is made of, built once at start-up (or per test).
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
-};
+use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::sync::watch;
 
 use crate::{
     auth::{sessions::Sessions, tokens::TokenKeys, verification::Verification},
@@ -51,8 +49,9 @@ pub struct AppState {
     pub services: Services,
     pub schema: UligaSchema,
     pub metrics: PrometheusHandle,
-    /// Set on SIGTERM: readiness turns false so the balancer stops sending.
-    pub draining: Arc<AtomicBool>,
+    /// Set on SIGTERM: readiness turns false so the balancer stops sending,
+    /// and open WebSockets are closed with "going away".
+    pub draining: Arc<watch::Sender<bool>>,
     /// One permit per open WebSocket connection.
     pub sockets: Arc<tokio::sync::Semaphore>,
 }
@@ -84,16 +83,27 @@ impl AppState {
             services,
             schema,
             metrics: telemetry::metrics_handle(),
-            draining: Arc::new(AtomicBool::new(false)),
+            draining: Arc::new(watch::Sender::new(false)),
             sockets,
         })
     }
 
     pub fn start_draining(&self) {
-        self.draining.store(true, Ordering::SeqCst);
+        self.draining.send_replace(true);
     }
 
     pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::SeqCst)
+        *self.draining.borrow()
+    }
+
+    /// Resolves once the instance starts draining.
+    pub async fn drained(&self) {
+        let mut draining = self.draining.subscribe();
+        let _ = draining.wait_for(|draining| *draining).await;
+    }
+
+    /// Whether every WebSocket connection has ended.
+    pub fn sockets_closed(&self) -> bool {
+        self.sockets.available_permits() == self.services.config.api.ws_max_connections
     }
 }

@@ -46,7 +46,9 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` resolves, then stops accepting, marks the instance
-/// not ready, and gives in-flight requests up to `drain` to finish.
+/// not ready, closes WebSockets with "going away" (clients reconnect to
+/// another instance), and gives in-flight requests and those closes up to
+/// `drain` to finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -54,6 +56,7 @@ pub async fn serve(
     drain: Duration,
 ) -> anyhow::Result<()> {
     let draining_state = state.clone();
+    let sockets_state = state.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let (drain_started_tx, drain_started_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -62,7 +65,15 @@ pub async fn serve(
         draining_state.start_draining();
         let _ = drain_started_tx.send(());
     });
-    let server = async move { server.await.map_err(anyhow::Error::from) };
+    let server = async move {
+        let result = server.await.map_err(anyhow::Error::from);
+        // Upgraded connections are not the HTTP server's to wait for: wait
+        // until their close frames are out.
+        while !sockets_state.sockets_closed() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        result
+    };
     tokio::pin!(server);
     tokio::select! {
         result = &mut server => result,

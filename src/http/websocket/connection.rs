@@ -62,6 +62,9 @@ pub async fn serve(socket: WebSocket, state: AppState, client_addr: IpAddr) {
     let token_deadline = tokio::time::sleep(Duration::from_secs(365 * 86_400));
     tokio::pin!(token_deadline);
     let mut token_deadline_set = false;
+    let draining = connection.state.clone();
+    let drained = draining.drained();
+    tokio::pin!(drained);
     loop {
         if !token_deadline_set && let Some(expires_at) = connection.token_expires_at() {
             let left = u64::try_from(expires_at - chrono::Utc::now().timestamp()).unwrap_or(0);
@@ -71,6 +74,10 @@ pub async fn serve(socket: WebSocket, state: AppState, client_addr: IpAddr) {
             token_deadline_set = true;
         }
         tokio::select! {
+            () = &mut drained => {
+                connection.close(close::GOING_AWAY, "Server is restarting").await;
+                break;
+            }
             () = &mut token_deadline, if token_deadline_set => {
                 connection.close(close::UNAUTHORIZED, "Token expired").await;
                 break;

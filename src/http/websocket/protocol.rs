@@ -7,6 +7,8 @@ pub const SUBPROTOCOL: &str = "graphql-transport-ws";
 
 /// Close codes of the protocol.
 pub mod close {
+    /// The server is shutting down (a deploy): reconnect, to another instance.
+    pub const GOING_AWAY: u16 = 1001;
     pub const BAD_MESSAGE: u16 = 4400;
     pub const UNAUTHORIZED: u16 = 4401;
     pub const FORBIDDEN: u16 = 4403;
