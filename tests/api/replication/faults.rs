@@ -23,6 +23,20 @@ async fn a_killed_replica_leaves_the_rotation_within_a_second_and_no_query_fails
         .await
         .map(|_| killed.elapsed());
     let answered_while_down = load.answered();
+    // Readiness and metrics say so too; the instance stays ready.
+    let ready = reqwest::get(app.url("/health/ready")).await.expect("ready");
+    assert!(ready.status().is_success());
+    let ready: serde_json::Value = ready.json().await.expect("JSON");
+    let replica1 = ready["database"]
+        .as_array()
+        .and_then(|nodes| nodes.iter().find(|node| node["name"] == "replica1"))
+        .cloned()
+        .expect("replica1 is reported");
+    assert_eq!(replica1["up"], false, "{ready:#}");
+    assert_eq!(replica1["inRotation"], false, "{ready:#}");
+    assert!(replica1["problem"].is_string(), "{ready:#}");
+    let up = super::metric_value(&app, "uliga_db_node_up{node=\"replica1\"}").await;
+    assert_eq!(up, 0.0);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let answered_while_down = load.answered() - answered_while_down;
 
