@@ -51,13 +51,17 @@ npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 # scripts/topology.sh (which installs MariaDB when it is missing).
 # ULIGA_SKIP_REPLICATION_TESTS=1 leaves them out, e.g. where the database under
 # test is MySQL and the topology's MariaDB is not wanted.
+# Under CI the `ci` profile (.config/nextest.toml) also writes JUnit results.
 if cargo nextest --version >/dev/null 2>&1; then
   step "cargo nextest run"
-  if [ "${ULIGA_SKIP_REPLICATION_TESTS:-}" = 1 ]; then
-    cargo nextest run --locked -E 'not test(/^replication::/)'
-  else
-    cargo nextest run --locked
+  nextest=(cargo nextest run --locked)
+  if [ "${CI:-}" = true ]; then
+    nextest+=(--profile ci)
   fi
+  if [ "${ULIGA_SKIP_REPLICATION_TESTS:-}" = 1 ]; then
+    nextest+=(-E 'not test(/^replication::/)')
+  fi
+  "${nextest[@]}"
 else
   step "cargo test"
   if [ "${ULIGA_SKIP_REPLICATION_TESTS:-}" = 1 ]; then
