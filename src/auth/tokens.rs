@@ -1,9 +1,14 @@
-//! Access tokens: HS256 JWTs with `sub` (member id), `sid` (session id) and
-//! `typ` = "access". Verification pins the algorithm and the type, so a token
-//! of another kind or algorithm (including `alg: none`) is refused.
+//! Access tokens: HS256 JWTs typed `at+jwt` in their header, with `iss`,
+//! `aud`, `sub` (member id), `sid` (session id), `iat` and `exp`. Following
+//! RFC 8725, verification allows exactly one algorithm and checks the type,
+//! issuer, audience and expiry (with a few seconds' leeway for clock skew), so
+//! a token of another kind, audience or algorithm (including `alg: none`) is
+//! refused. Refresh tokens are opaque and never parse as access tokens.
 
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -11,13 +16,20 @@ use crate::{
     ids::MemberId,
 };
 
-const ACCESS_TYPE: &str = "access";
+/// The header type of an access token (RFC 9068).
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+pub const ISSUER: &str = "uliga";
+pub const AUDIENCE: &str = "uliga-api";
+/// Clock skew tolerated on `exp`; every instance keeps NTP time.
+pub const LEEWAY_SECONDS: u64 = 5;
+const ALGORITHM: Algorithm = Algorithm::HS256;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AccessClaims {
+    pub iss: String,
+    pub aud: String,
     pub sub: String,
     pub sid: String,
-    pub typ: String,
     pub iat: i64,
     pub exp: i64,
 }
@@ -26,6 +38,7 @@ pub struct AccessClaims {
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    validation: Validation,
 }
 
 pub struct IssuedAccessToken {
@@ -33,20 +46,24 @@ pub struct IssuedAccessToken {
     pub expires_at: DateTime<Utc>,
 }
 
-/// A token that verified: whose session it names is checked separately.
 #[derive(Debug)]
 pub struct VerifiedAccess {
     pub member_id: MemberId,
     pub session_id: String,
-    /// Unix seconds.
     pub expires_at: i64,
 }
 
 impl TokenKeys {
     pub fn new(secret: &[u8]) -> Self {
+        let mut validation = Validation::new(ALGORITHM);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            validation,
         }
     }
 
@@ -59,28 +76,27 @@ impl TokenKeys {
     ) -> AppResult<IssuedAccessToken> {
         let expires_at = now + chrono::Duration::from_std(ttl).map_err(AppError::internal)?;
         let claims = AccessClaims {
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
             sub: member_id.0.to_string(),
             sid: session_id.to_owned(),
-            typ: ACCESS_TYPE.to_owned(),
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
         };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(AppError::internal)?;
+        let mut header = Header::new(ALGORITHM);
+        header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
+        let token = encode(&header, &claims, &self.encoding).map_err(AppError::internal)?;
         Ok(IssuedAccessToken { token, expires_at })
     }
 
-    /// Verifies signature, algorithm, expiry (no leeway) and type.
     pub fn verify(&self, token: &str) -> Option<VerifiedAccess> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        let claims = decode::<AccessClaims>(token, &self.decoding, &validation)
-            .ok()?
-            .claims;
-        if claims.typ != ACCESS_TYPE {
+        let header = decode_header(token).ok()?;
+        if header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
             return None;
         }
+        let claims = decode::<AccessClaims>(token, &self.decoding, &self.validation)
+            .ok()?
+            .claims;
         Some(VerifiedAccess {
             member_id: MemberId(claims.sub.parse().ok()?),
             session_id: claims.sid,
@@ -132,24 +148,19 @@ mod tests {
         assert!(keys.verify(&foreign.token).is_none());
 
         let claims = AccessClaims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
             sub: "5".into(),
             sid: "s1".into(),
-            typ: "pending_sign_up".into(),
             iat: Utc::now().timestamp(),
             exp: Utc::now().timestamp() + 600,
         };
-        let other_type = encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();
-        assert!(keys.verify(&other_type).is_none());
+        let untyped = encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();
+        assert!(keys.verify(&untyped).is_none());
 
-        let hs512 = encode(
-            &Header::new(Algorithm::HS512),
-            &AccessClaims {
-                typ: "access".into(),
-                ..claims
-            },
-            &keys.encoding,
-        )
-        .unwrap();
+        let mut hs512 = Header::new(Algorithm::HS512);
+        hs512.typ = Some(ACCESS_TOKEN_TYPE.into());
+        let hs512 = encode(&hs512, &claims, &keys.encoding).unwrap();
         assert!(keys.verify(&hs512).is_none());
     }
 }

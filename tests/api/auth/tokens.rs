@@ -5,23 +5,38 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestApp, expect_error, expect_ok};
+use crate::support::{Session, TestApp, expect_error, expect_ok};
 
 const ME: &str = "{ me { id } }";
 
-fn token_with(algorithm: Algorithm, secret: &[u8], claims: serde_json::Value) -> String {
-    encode(
-        &Header::new(algorithm),
-        &claims,
-        &EncodingKey::from_secret(secret),
-    )
-    .unwrap()
+fn token_with(algorithm: Algorithm, typ: &str, secret: &[u8], claims: serde_json::Value) -> String {
+    let mut header = Header::new(algorithm);
+    header.typ = Some(typ.to_owned());
+    encode(&header, &claims, &EncodingKey::from_secret(secret)).unwrap()
 }
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+const TYPE: &str = "at+jwt";
+
+/// Claims as the server issues them, with `changes` applied.
+fn claims(session: &Session, changes: serde_json::Value) -> serde_json::Value {
+    let sid = session.refresh.split('.').next().unwrap();
+    let mut claims = json!({
+        "iss": "uliga", "aud": "uliga-api", "sub": session.member_id, "sid": sid,
+        "iat": now() - 10, "exp": now() + 600,
+    });
+    for (key, value) in changes.as_object().unwrap() {
+        claims[key] = value.clone();
+    }
+    claims
+}
+
+/// RFC 8725's matrix: every token that is not exactly ours, current and of a
+/// live session gets 401 (no token at all is 200 with UNAUTHENTICATED).
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_tokens_get_401_and_no_token_gets_200_unauthenticated() {
     let app = TestApp::spawn().await;
@@ -34,46 +49,88 @@ async fn bad_tokens_get_401_and_no_token_gets_200_unauthenticated() {
     assert_eq!(status, StatusCode::OK);
     expect_error(&body, "UNAUTHENTICATED");
 
-    let secret = b"test-secret-test-secret-test-secret!";
-    let sid = session.refresh.split('.').next().unwrap();
-    let claims = |typ: &str, exp: i64| json!({ "sub": session.member_id, "sid": sid, "typ": typ, "iat": now() - 10, "exp": exp });
+    let valid = claims(&session, json!({}));
     let unsigned = {
         use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-        let payload = URL_SAFE_NO_PAD.encode(claims("access", now() + 600).to_string());
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"at+jwt"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(valid.to_string());
         format!("{header}.{payload}.")
     };
+    let departed = app.sign_up("departed@example.com", "departed").await;
+    expect_ok(
+        &app.gql_as(
+            &departed,
+            "mutation($p: String!) { deleteAccount(password: $p) }",
+            json!({ "p": crate::support::PASSWORD }),
+        )
+        .await,
+    );
     let cases = [
         ("garbage", "not-a-jwt".to_owned()),
+        ("alg none", unsigned),
         (
-            "expired",
-            token_with(Algorithm::HS256, secret, claims("access", now() - 1)),
+            "algorithm swap (HS512)",
+            token_with(Algorithm::HS512, TYPE, SECRET, valid.clone()),
         ),
         (
             "other key",
             token_with(
                 Algorithm::HS256,
+                TYPE,
                 b"another-secret-another-secret-xxxx",
-                claims("access", now() + 600),
+                valid.clone(),
             ),
         ),
         (
-            "other algorithm",
-            token_with(Algorithm::HS512, secret, claims("access", now() + 600)),
+            "wrong audience",
+            token_with(
+                Algorithm::HS256,
+                TYPE,
+                SECRET,
+                claims(&session, json!({ "aud": "uliga-admin" })),
+            ),
         ),
         (
-            "other type",
-            token_with(Algorithm::HS256, secret, claims("refresh", now() + 600)),
+            "no audience",
+            token_with(Algorithm::HS256, TYPE, SECRET, {
+                let mut c = valid.clone();
+                c.as_object_mut().unwrap().remove("aud");
+                c
+            }),
         ),
-        ("alg none", unsigned),
+        (
+            "wrong issuer",
+            token_with(
+                Algorithm::HS256,
+                TYPE,
+                SECRET,
+                claims(&session, json!({ "iss": "someone-else" })),
+            ),
+        ),
+        (
+            "wrong type",
+            token_with(Algorithm::HS256, "JWT", SECRET, valid.clone()),
+        ),
+        (
+            "expired beyond the leeway",
+            token_with(
+                Algorithm::HS256,
+                TYPE,
+                SECRET,
+                claims(&session, json!({ "exp": now() - 60 })),
+            ),
+        ),
+        ("a refresh token", session.refresh.clone()),
         (
             "unknown session",
             token_with(
                 Algorithm::HS256,
-                secret,
-                json!({ "sub": session.member_id, "sid": "0".repeat(32), "typ": "access", "iat": now(), "exp": now() + 600 }),
+                TYPE,
+                SECRET,
+                claims(&session, json!({ "sid": "0".repeat(32) })),
             ),
         ),
+        ("a deleted member's token", departed.access.clone()),
     ];
     for (name, token) in cases {
         let (status, _, body) = app.post(Some(&token), ME, json!({})).await;
@@ -93,17 +150,20 @@ async fn bad_tokens_get_401_and_no_token_gets_200_unauthenticated() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_valid_token_of_the_right_shape_from_our_key_works() {
-    // The control for the case above: a token we mint the same way, with the
-    // real key and a live session, is accepted.
+    // The control for the cases above: a token we mint the same way, with the
+    // real key and a live session, is accepted, also just after its expiry
+    // (within the leeway for clock skew).
     let app = TestApp::spawn().await;
     let session = app.sign_up("control@example.com", "control").await;
-    let sid = session.refresh.split('.').next().unwrap();
-    let token = token_with(
-        Algorithm::HS256,
-        b"test-secret-test-secret-test-secret!",
-        json!({ "sub": session.member_id, "sid": sid, "typ": "access", "iat": now(), "exp": now() + 600 }),
-    );
-    let (status, _, body) = app.post(Some(&token), ME, json!({})).await;
-    assert_eq!(status, StatusCode::OK);
-    expect_ok(&body);
+    for exp in [now() + 600, now() - 2] {
+        let token = token_with(
+            Algorithm::HS256,
+            TYPE,
+            SECRET,
+            claims(&session, json!({ "exp": exp })),
+        );
+        let (status, _, body) = app.post(Some(&token), ME, json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        expect_ok(&body);
+    }
 }
