@@ -129,14 +129,23 @@ pub struct ApiConfig {
     pub graphiql: bool,
     /// `INTROSPECTION_ENABLED` (true).
     pub introspection: bool,
-    /// `QUERY_MAX_DEPTH` (15).
+    /// `QUERY_SUGGESTIONS_ENABLED` (true): "did you mean" hints in errors,
+    /// which would tell a stranger the schema's field names.
+    pub suggestions: bool,
+    /// `QUERY_MAX_DEPTH` (10).
     pub max_depth: usize,
-    /// `QUERY_MAX_COMPLEXITY` (2000).
+    /// `QUERY_MAX_COMPLEXITY` (2000): each field costs 1, a list field its
+    /// page size times its selection.
     pub max_complexity: usize,
     /// `QUERY_MAX_ALIASES` (30).
     pub max_aliases: usize,
-    /// `BODY_LIMIT_BYTES` (1 MiB).
+    /// `QUERY_MAX_ROOT_FIELDS` (20): root fields in one operation.
+    pub max_root_fields: usize,
+    /// `BODY_LIMIT_BYTES` (64 KiB).
     pub body_limit: usize,
+    /// `REQUEST_TIMEOUT_SECONDS` (5): a request still running then is
+    /// cancelled and answered with a TIMEOUT error.
+    pub request_timeout: Duration,
     /// `WS_INIT_TIMEOUT_SECONDS` (10): time to send `connection_init` (else 4408).
     pub ws_init_timeout: Duration,
     /// `WS_TOKEN_GRACE_SECONDS` (30): how long a socket outlives its access
@@ -162,6 +171,14 @@ impl Config {
                 let key: [u8; 32] = rand::random();
                 key.to_vec()
             }
+        };
+        // `ULIGA_PROFILE=production` turns the developer conveniences
+        // (GraphiQL, introspection, field suggestions) off unless a variable
+        // turns one back on.
+        let developing = match string_or("ULIGA_PROFILE", "development").as_str() {
+            "development" => "true",
+            "production" => "false",
+            other => bail!("ULIGA_PROFILE must be development or production, not {other:?}"),
         };
         let config = Self {
             listen_addr: parse_or("LISTEN_ADDR", "127.0.0.1:8080")?,
@@ -213,12 +230,15 @@ impl Config {
                 lookup_per_address_minute: parse_or("RATE_LIMIT_LOOKUP_PER_ADDRESS_MINUTE", "60")?,
             },
             api: ApiConfig {
-                graphiql: parse_or("GRAPHIQL_ENABLED", "true")?,
-                introspection: parse_or("INTROSPECTION_ENABLED", "true")?,
-                max_depth: parse_or("QUERY_MAX_DEPTH", "15")?,
+                graphiql: parse_or("GRAPHIQL_ENABLED", developing)?,
+                introspection: parse_or("INTROSPECTION_ENABLED", developing)?,
+                suggestions: parse_or("QUERY_SUGGESTIONS_ENABLED", developing)?,
+                max_depth: parse_or("QUERY_MAX_DEPTH", "10")?,
                 max_complexity: parse_or("QUERY_MAX_COMPLEXITY", "2000")?,
                 max_aliases: parse_or("QUERY_MAX_ALIASES", "30")?,
-                body_limit: parse_or("BODY_LIMIT_BYTES", "1048576")?,
+                max_root_fields: parse_or("QUERY_MAX_ROOT_FIELDS", "20")?,
+                body_limit: parse_or("BODY_LIMIT_BYTES", "65536")?,
+                request_timeout: seconds_or("REQUEST_TIMEOUT_SECONDS", 5)?,
                 trust_proxy_headers: parse_or("TRUST_PROXY_HEADERS", "false")?,
                 ws_init_timeout: seconds_or("WS_INIT_TIMEOUT_SECONDS", 10)?,
                 ws_max_connections: parse_or("WS_MAX_CONNECTIONS", "10000")?,

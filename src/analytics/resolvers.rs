@@ -141,6 +141,7 @@ impl LedgerAnalytics {
 
     /// `count` consecutive months ending at year/month, oldest first,
     /// zero-filled; crosses year boundaries.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(count, DEFAULT_MONTHS, child_complexity)")]
     async fn monthly(
         &self,
         ctx: &Context<'_>,
@@ -263,6 +264,7 @@ impl LedgerAnalytics {
     /// lists those of every category outside the top (as `byCategory` ranks
     /// them) instead.
     #[expect(clippy::too_many_arguments, reason = "the contract's arguments")]
+    #[graphql(complexity = "crate::graphql::limits::page_cost(size, 20, child_complexity)")]
     async fn category_entries(
         &self,
         ctx: &Context<'_>,

@@ -1,5 +1,6 @@
 //! Query limits beyond async-graphql's depth and complexity: the number of
-//! aliases, checked on the parsed document before anything executes.
+//! aliases and of root fields, checked on the parsed document before anything
+//! executes; and the cost of list fields by their page size.
 
 use std::sync::Arc;
 
@@ -9,24 +10,20 @@ use async_graphql::{
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
-pub struct AliasLimit {
+#[derive(Clone, Copy)]
+pub struct DocumentLimits {
     pub max_aliases: usize,
+    pub max_root_fields: usize,
 }
 
-impl ExtensionFactory for AliasLimit {
+impl ExtensionFactory for DocumentLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AliasLimitExtension {
-            max_aliases: self.max_aliases,
-        })
+        Arc::new(*self)
     }
 }
 
-struct AliasLimitExtension {
-    max_aliases: usize,
-}
-
 #[async_graphql::async_trait::async_trait]
-impl Extension for AliasLimitExtension {
+impl Extension for DocumentLimits {
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -51,8 +48,52 @@ impl Extension for AliasLimitExtension {
                 None,
             ));
         }
+        for (_, operation) in document.operations.iter() {
+            let roots = count_root_fields(&document, &operation.node.selection_set.node, 0);
+            if roots > self.max_root_fields {
+                return Err(ServerError::new(
+                    format!(
+                        "한 요청의 최상위 필드가 너무 많습니다. 최대 {}개까지 쓸 수 있습니다.",
+                        self.max_root_fields
+                    ),
+                    None,
+                ));
+            }
+        }
         Ok(document)
     }
+}
+
+/// Root fields of an operation, through inline fragments and fragment
+/// spreads (a spread nested past a few levels counts as nothing: validation
+/// refuses fragment cycles anyway).
+fn count_root_fields(document: &ExecutableDocument, set: &SelectionSet, nesting: usize) -> usize {
+    if nesting > 8 {
+        return 0;
+    }
+    set.items
+        .iter()
+        .map(|selection| match &selection.node {
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(fragment) => {
+                count_root_fields(document, &fragment.node.selection_set.node, nesting + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(0, |fragment| {
+                    count_root_fields(document, &fragment.node.selection_set.node, nesting + 1)
+                }),
+        })
+        .sum()
+}
+
+/// The complexity of a list field that returns up to `size` items (its page
+/// size, `default` when not given): each item costs what its selection costs,
+/// so a huge page is refused at validation, before anything runs.
+pub fn page_cost(size: Option<i32>, default: i32, child_complexity: usize) -> usize {
+    let items = usize::try_from(size.unwrap_or(default)).unwrap_or(0).max(1);
+    items.saturating_mul(child_complexity.max(1))
 }
 
 fn count_aliases(selection_set: &SelectionSet) -> usize {

@@ -58,12 +58,16 @@ pub fn build_schema(services: Services) -> UligaSchema {
         .limit_depth(api.max_depth)
         .limit_complexity(api.max_complexity)
         .extension(errors::ErrorMapping)
-        .extension(limits::AliasLimit {
+        .extension(limits::DocumentLimits {
             max_aliases: api.max_aliases,
+            max_root_fields: api.max_root_fields,
         })
         .data(services);
     if !api.introspection {
         builder = builder.disable_introspection();
+    }
+    if !api.suggestions {
+        builder = builder.disable_suggestions();
     }
     builder.finish()
 }

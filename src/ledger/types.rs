@@ -246,6 +246,7 @@ impl Ledger {
     }
 
     /// Newest date first; size is at most 100.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(size, 20, child_complexity)")]
     async fn entries(
         &self,
         ctx: &Context<'_>,

@@ -79,6 +79,7 @@ impl Me {
     }
 
     /// Newest first; `after` is the id of the last notification already seen.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, 20, child_complexity)")]
     async fn notifications(
         &self,
         ctx: &Context<'_>,
@@ -110,6 +111,7 @@ impl Me {
 
     /// The viewer's shares of schedules across all ledgers, soonest due
     /// first; at most 100.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(limit, 20, child_complexity)")]
     async fn upcoming_schedules(
         &self,
         ctx: &Context<'_>,
