@@ -17,7 +17,8 @@
 #                     with --network host; needs root (re-runs itself through sudo -n).
 #   process           IMAGE is an executable (the uliga binary, or a wrapper), run as the
 #                     current user in the background with the env file's variables; its
-#                     pid and log are ULIGA_STATE_DIR/uliga-<instance>-<port>.{pid,log}.
+#                     pid and log are ULIGA_STATE_DIR/uliga-<instance>-<port>.{pid,log}
+#                     (the previous log on that port is kept as .log.1).
 #                     Used by deploy/rehearse to rehearse deploys on one machine.
 #
 # Needs: nginx, curl, flock, and docker for the docker runner.
@@ -110,9 +111,15 @@ runner_start() {
       *=*) vars+=("$line") ;;
     esac
   done <"$ENV_FILE"
+  # The previous instance on this port keeps its log as <name>.log.1. fd 9 is the deploy
+  # lock: the instance outlives this deploy and must not hold it.
+  if [ -e "$STATE_DIR/$name.log" ]; then
+    mv -f "$STATE_DIR/$name.log" "$STATE_DIR/$name.log.1"
+  fi
   setsid env "${vars[@]}" "LISTEN_ADDR=$LISTEN_HOST:$port" "$IMAGE" \
-    </dev/null >>"$STATE_DIR/$name.log" 2>&1 &
+    </dev/null >"$STATE_DIR/$name.log" 2>&1 9>&- &
   echo "$!" >"$STATE_DIR/$name.pid"
+  disown "$!"
 }
 
 runner_pid() {
