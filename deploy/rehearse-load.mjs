@@ -1,6 +1,6 @@
 // Load client for deploy/rehearse: seeds members, drives a steady mixed GraphQL load
 // through nginx while deploys run, and reports what the clients saw. Node 20, built-ins
-// only (fetch keeps connections alive).
+// only (node:http with a keep-alive agent).
 //
 //   node rehearse-load.mjs seed   URL LOG_DIR RUN MEMBERS OUT_JSON
 //       signs up MEMBERS members (verification codes are read from the instances' logs
@@ -9,12 +9,14 @@
 //       CLIENTS concurrent clients, each sending one request at a time with THINK_MS
 //       between them: ~70% queries (me + ledgers, a month of entries), ~30% createEntry
 //       with the memo rehearsal-RUN-<n>. Runs until SIGTERM/SIGINT, then writes every
-//       request (start, latency, status, transport error, GraphQL error codes).
+//       request (start, latency, status, transport error, GraphQL error codes, whether
+//       it was sent again after a kept-alive connection closed under it).
 //   node rehearse-load.mjs report RESULTS_JSON WINDOWS_FILE DB_COUNT DB_DUPLICATES
 //       prints the totals and the latency inside and outside the switch windows
 //       (WINDOWS_FILE: one "label start_ms end_ms" a line), checks that the database
 //       holds every createEntry sent exactly once, and exits 1 on any failure.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -22,23 +24,51 @@ const [mode, ...args] = process.argv.slice(2);
 const REQUEST_TIMEOUT_MS = 30_000;
 const PASSWORD = 'rehearse1234!';
 
-async function gql(url, query, variables, token) {
-  const headers = { 'content-type': 'application/json' };
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// For a resend: a new connection, never another kept-alive one from the same pool.
+const freshAgent = new http.Agent({ keepAlive: false });
+
+// One POST over a kept-alive connection. A request sent on a reused connection that the
+// server side (nginx) closed at the same moment fails before any response byte: like
+// browsers and OkHttp, it is sent again once on a new connection (Node's documented
+// `reusedSocket` pattern); `retried` says so, and the report counts these.
+function post(url, payload, token, fresh = false) {
+  const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers, agent: fresh ? freshAgent : agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+    req.on('error', (error) => {
+      error.reused = req.reusedSocket;
+      reject(error);
+    });
+    req.end(payload);
   });
-  const text = await response.text();
+}
+
+async function gql(url, query, variables, token) {
+  const payload = JSON.stringify({ query, variables });
+  let result;
+  let retried = null;
+  try {
+    result = await post(url, payload, token);
+  } catch (error) {
+    if (!(error.reused && (error.code === 'ECONNRESET' || error.code === 'EPIPE'))) throw error;
+    retried = `${error.code} on a reused connection`;
+    result = await post(url, payload, token, true);
+  }
   let body = null;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(result.text);
   } catch {
     // Not JSON (an nginx error page): reported through the status.
   }
-  return { status: response.status, body, text };
+  return { status: result.status, body, text: result.text, retried };
 }
 
 function expectData(result, what) {
@@ -92,7 +122,7 @@ async function seed([url, logDir, run, members, out]) {
             email,
             password: PASSWORD,
             userName: '리허설',
-            nickName: `r${run.slice(-6)}${i}`,
+            nickName: `r${run.replace(/\D/g, '').slice(-10)}${i}`,
             verificationToken: verified.verifyEmail.verificationToken,
           },
         },
@@ -162,11 +192,12 @@ async function load([url, seedFile, run, clients, thinkMs, out]) {
         },
       };
     }
-    const record = { kind, start: Date.now(), ms: 0, status: 0, error: null, gql: null };
+    const record = { kind, start: Date.now(), ms: 0, status: 0, error: null, gql: null, retried: null };
     const t0 = performance.now();
     try {
       const result = await gql(url, query, variables, member.token);
       record.status = result.status;
+      record.retried = result.retried;
       if (result.body?.errors?.length) {
         record.gql = result.body.errors.map((e) => e.extensions?.code ?? e.message).join(',');
       } else if (result.status === 200 && !result.body?.data) {
@@ -174,7 +205,7 @@ async function load([url, seedFile, run, clients, thinkMs, out]) {
       }
       if (result.status !== 200) record.error = `HTTP ${result.status}: ${result.text.slice(0, 200)}`;
     } catch (error) {
-      record.error = `${error.name}: ${error.cause?.code ?? ''} ${error.cause?.message ?? error.message}`.trim();
+      record.error = `${error.code ?? error.name}: ${error.message}${error.reused ? ' (reused connection)' : ''}`;
     }
     record.ms = performance.now() - t0;
     records.push(record);
@@ -231,6 +262,9 @@ function report([resultsFile, windowsFile, dbCount, dbDuplicates]) {
   for (const kind of ['me', 'entries', 'createEntry']) {
     console.log(`  ${kind}: ${records.filter((r) => r.kind === kind).length}`);
   }
+  const retried = records.filter((r) => r.retried);
+  console.log(`requests sent again after nginx closed a kept-alive connection under them: ${retried.length}` +
+    (retried.length ? ` (${retried.filter((r) => r.kind === 'createEntry').length} createEntry; ${retried.filter(inSwitch).length} in switch windows)` : ''));
   console.log(`failures: non-2xx ${non2xx.length}, transport errors ${transport.length}, GraphQL errors ${gqlErrors.length}`);
   console.log(`latency ms   during switches: n=${during.length} p50=${fmt(percentile(during, 50))} p99=${fmt(percentile(during, 99))} max=${fmt(during.length ? max(during) : NaN)}`);
   console.log(`latency ms   steady state:    n=${steady.length} p50=${fmt(percentile(steady, 50))} p99=${fmt(percentile(steady, 99))} max=${fmt(steady.length ? max(steady) : NaN)}`);
