@@ -70,3 +70,19 @@ else
     cargo test --locked
   fi
 fi
+
+# GraphQL over HTTP conformance: the graphql-http server audits against the
+# built binary (scripts/audit-graphql-http.sh). Under CI, or ULIGA_AUDIT=1.
+if [ "${CI:-}" = true ] || [ "${ULIGA_AUDIT:-}" = 1 ]; then
+  step "graphql-http audit"
+  bash scripts/audit-graphql-http.sh
+fi
+
+# A short Schemathesis run against /graphql (scripts/fuzz-graphql.sh; a few
+# hundred requests, a fixed seed so that CI repeats itself): no 5xx, no INTERNAL
+# error, no panic. Under CI, or ULIGA_FUZZ=1.
+if [ "${CI:-}" = true ] || [ "${ULIGA_FUZZ:-}" = 1 ]; then
+  step "schemathesis (short run)"
+  FUZZ_MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-8}" FUZZ_SEED="${FUZZ_SEED:-1}" \
+    bash scripts/fuzz-graphql.sh
+fi
