@@ -141,7 +141,9 @@ impl LedgerAnalytics {
 
     /// `count` consecutive months ending at year/month, oldest first,
     /// zero-filled; crosses year boundaries.
-    #[graphql(complexity = "crate::graphql::limits::page_cost(count, DEFAULT_MONTHS, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::limits::page_cost(count, DEFAULT_MONTHS, child_complexity)"
+    )]
     async fn monthly(
         &self,
         ctx: &Context<'_>,

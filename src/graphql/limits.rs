@@ -96,6 +96,13 @@ pub fn page_cost(size: Option<i32>, default: i32, child_complexity: usize) -> us
     items.saturating_mul(child_complexity.max(1))
 }
 
+/// As `page_cost`, for a list whose size is capped rather than refused
+/// above `cap` (and is `cap` when not given).
+pub fn capped_page_cost(size: Option<i32>, cap: usize, child_complexity: usize) -> usize {
+    let items = size.map_or(cap, |size| usize::try_from(size).unwrap_or(0).min(cap));
+    items.max(1).saturating_mul(child_complexity.max(1))
+}
+
 fn count_aliases(selection_set: &SelectionSet) -> usize {
     selection_set
         .items

@@ -2,7 +2,7 @@
 //! and `Money` (a whole amount as a signed 64-bit JSON number).
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::{NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
@@ -11,11 +11,11 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .filter(|_| text.len() == 10)
-                .map(Date)
-                .ok_or_else(|| InputValueError::custom("날짜는 YYYY-MM-DD 형식이어야 합니다.")),
+            Value::String(text) => parse_date(text).map(Date).ok_or_else(|| {
+                InputValueError::custom(
+                    "날짜는 1970-01-01부터 2100-12-31 사이의 YYYY-MM-DD 형식이어야 합니다.",
+                )
+            }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -23,6 +23,18 @@ impl ScalarType for Date {
     fn to_value(&self) -> Value {
         Value::String(self.0.format("%Y-%m-%d").to_string())
     }
+}
+
+/// Only the canonical `YYYY-MM-DD` of a real day between 1970 and 2100: no
+/// signs, spaces or short fields (chrono alone would take "+2026-1-01").
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    let canonical = text.len() == 10
+        && text.bytes().enumerate().all(|(i, byte)| match i {
+            4 | 7 => byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    (canonical && (1970..=2100).contains(&date.year())).then_some(date)
 }
 
 /// A moment in UTC; the database keeps it as a `DATETIME(6)` without offset.
@@ -93,13 +105,21 @@ mod tests {
 
     #[test]
     fn dates_parse_only_real_calendar_days() {
-        assert!(<Date as ScalarType>::parse(Value::String("2026-02-28".into())).is_ok());
+        for good in ["2026-02-28", "1970-01-01", "2100-12-31"] {
+            assert!(<Date as ScalarType>::parse(Value::String(good.into())).is_ok());
+        }
         for bad in [
             "2026-02-30",
             "2026-13-01",
             "2026-1-01",
             "20260101",
             "2026-01-01T00:00",
+            "+2026-1-01",
+            " 2026-1-01",
+            "-001-01-01",
+            "0000-01-01",
+            "1969-12-31",
+            "2101-01-01",
         ] {
             assert!(
                 <Date as ScalarType>::parse(Value::String(bad.into())).is_err(),

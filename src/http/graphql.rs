@@ -108,10 +108,33 @@ pub async fn get(
     execute(state, peer, &parts.headers, request, selected, media).await
 }
 
-/// Executes the request in its own read scope (read-your-writes). A query
-/// that met a failing database node runs once more: reads are safe to
-/// repeat, and the second run avoids that node.
+/// Executes the request in its own read scope (read-your-writes), within the
+/// request time limit. A query that met a failing database node runs once
+/// more: reads are safe to repeat, and the second run avoids that node.
 async fn run(
+    state: &AppState,
+    request: Request,
+    context: RequestContext,
+    ty: Option<OperationType>,
+) -> GraphqlResponse {
+    let limit = state.services.config.api.request_timeout;
+    match tokio::time::timeout(limit, run_once_or_twice(state, request, context, ty)).await {
+        Ok(response) => response,
+        Err(_) => {
+            // Dropping the execution cancels its reads (the driver cleans a
+            // connection's unread results before its next use); a mutation's
+            // transaction runs in a task of its own and ends whole, committed
+            // or rolled back, so the client is told to check before retrying.
+            metrics::counter!("uliga_request_timeouts_total").increment(1);
+            let mut error = ServerError::new("", None);
+            AppError::Unavailable(format!("request ran past {} s", limit.as_secs_f64()))
+                .apply_to(&mut error);
+            GraphqlResponse::from_errors(vec![error])
+        }
+    }
+}
+
+async fn run_once_or_twice(
     state: &AppState,
     request: Request,
     context: RequestContext,

@@ -111,7 +111,9 @@ impl Me {
 
     /// The viewer's shares of schedules across all ledgers, soonest due
     /// first; at most 100.
-    #[graphql(complexity = "crate::graphql::limits::page_cost(limit, 20, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::limits::capped_page_cost(limit, crate::schedule::resolvers::MAX_UPCOMING, child_complexity)"
+    )]
     async fn upcoming_schedules(
         &self,
         ctx: &Context<'_>,

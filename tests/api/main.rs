@@ -13,6 +13,7 @@ mod graphql_ws_client;
 mod http;
 mod invitations;
 mod ledgers;
+mod limits;
 mod notifications;
 mod profile;
 mod redis_restart;

@@ -209,6 +209,13 @@ impl TestApp {
         Instance { address, state }
     }
 
+    /// The test's database, with the administrator's account.
+    pub fn admin_database_url(&self) -> String {
+        let mut url = url::Url::parse(&self.admin_url).expect("a URL");
+        url.set_path(&self.database);
+        url.to_string()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }

@@ -1,0 +1,201 @@
+//! Abuse limits that hold before any SQL runs, shown by the server's own
+//! statement counter staying flat; the request time limit; and brute force
+//! through aliases.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, error_code, expect_error, expect_ok};
+
+/// Runs `query` as `token`'s member and returns the status, the body and how
+/// many SQL statements the server sent meanwhile.
+async fn statements_for(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+) -> (StatusCode, Value, u64) {
+    let before = app.state.services.db.statement_count();
+    let (status, _, body) = app.post(token, query, json!({})).await;
+    (
+        status,
+        body,
+        app.state.services.db.statement_count() - before,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_documents_are_refused_before_any_sql() {
+    let app = TestApp::spawn().await;
+    let session = app.sign_up("limits@example.com", "limits").await;
+    let token = Some(session.access.as_str());
+
+    // The control: a small query does run SQL.
+    let (_, body, sent) = statements_for(&app, token, "{ me { id } }").await;
+    expect_ok(&body);
+    assert!(sent > 0);
+
+    // Ten thousand aliases do not even fit in a request body (64 KiB)...
+    let aliases: String = (0..10_000).map(|n| format!("a{n}:me{{id}}")).collect();
+    let before = app.state.services.db.statement_count();
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .bearer_auth(&session.access)
+        .json(&json!({ "query": format!("{{{aliases}}}") }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(app.state.services.db.statement_count(), before);
+    // ...and past the alias limit (30) a document is refused whole.
+    let aliases: String = (0..1_000).map(|n| format!("a{n}:me{{id}}")).collect();
+    let (status, body, sent) = statements_for(&app, token, &format!("{{{aliases}}}")).await;
+    assert_eq!((status, sent), (StatusCode::BAD_REQUEST, 0), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("별칭")
+    );
+
+    let deep = format!(
+        "{{ me {{ {}id{} }} }}",
+        "ledgers { members { ".repeat(25),
+        " } }".repeat(25)
+    );
+    let (status, body, sent) = statements_for(&app, token, &deep).await;
+    assert_eq!((status, sent), (StatusCode::BAD_REQUEST, 0), "{body}");
+
+    let page = "{ me { notifications(first: 100000) { edges { node { id message } } } } }";
+    let (status, body, sent) = statements_for(&app, token, page).await;
+    assert_eq!((status, sent), (StatusCode::BAD_REQUEST, 0), "{body}");
+
+    let roots: String = (0..21)
+        .map(|n| format!("n{n}: nicknameAvailable(nickName: \"abc{n}\") "))
+        .collect();
+    let (status, body, sent) = statements_for(&app, None, &format!("{{ {roots} }}")).await;
+    assert_eq!((status, sent), (StatusCode::BAD_REQUEST, 0), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("최상위")
+    );
+
+    let before = app.state.services.db.statement_count();
+    let padding = "x".repeat(1 << 20);
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .bearer_auth(&session.access)
+        .json(&json!({ "query": format!("{{ me {{ id }} }} # {padding}") }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(app.state.services.db.statement_count(), before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn field_suggestions_can_be_turned_off() {
+    let quiet = TestApp::spawn_with(|config| config.api.suggestions = false).await;
+    let body = quiet
+        .gql("{ emailStatu(email: \"a@b.c\") { exists } }", json!({}))
+        .await;
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(!message.contains("Did you mean"), "{message}");
+
+    let chatty = TestApp::spawn().await;
+    let body = chatty
+        .gql("{ emailStatu(email: \"a@b.c\") { exists } }", json!({}))
+        .await;
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("Did you mean"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_past_the_time_limit_is_cancelled_and_its_connection_stays_usable() {
+    let app = TestApp::spawn_with(|config| {
+        config.api.request_timeout = Duration::from_millis(300);
+        config.database.pool_size = 1;
+    })
+    .await;
+    let session = app.sign_up("slow@example.com", "slow").await;
+    // Another client locks the table, so the query waits on it.
+    let admin_url = app.admin_database_url();
+    let mut admin = {
+        use diesel_async::AsyncConnection;
+        diesel_async::AsyncMysqlConnection::establish(&admin_url)
+            .await
+            .unwrap()
+    };
+    {
+        use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+        admin
+            .batch_execute("LOCK TABLES members WRITE")
+            .await
+            .unwrap();
+        let _ = RunQueryDsl::execute(diesel::sql_query("SELECT 1"), &mut admin).await;
+    }
+    let started = Instant::now();
+    let body = app.gql_as(&session, "{ me { id } }", json!({})).await;
+    let took = started.elapsed();
+    expect_error(&body, "UNAVAILABLE");
+    assert!(took < Duration::from_secs(2), "answered after {took:?}");
+    {
+        use diesel_async::SimpleAsyncConnection;
+        admin.batch_execute("UNLOCK TABLES").await.unwrap();
+    }
+    // The pool's only connection was cut off mid-query; it serves again.
+    for _ in 0..5 {
+        let body = app.gql_as(&session, "{ me { id } }", json!({})).await;
+        assert_eq!(expect_ok(&body)["me"]["id"], session.member_id.as_str());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aliases_buy_no_extra_verification_attempts() {
+    let app = TestApp::spawn().await;
+    let email = "brute@example.com";
+    let code = app.request_code(email).await;
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let guess = |alias: usize, code: &str| {
+        format!(
+            "g{alias}: verifyEmail(email: \"{email}\", code: \"{code}\") {{ verificationToken }} "
+        )
+    };
+
+    // A thousand guesses in one request are refused whole: no attempt used.
+    let thousand: String = (0..1000)
+        .map(|n| format!("g{n}:verifyEmail(email:$e,code:$c){{verificationToken}}"))
+        .collect();
+    let body = app
+        .gql(
+            &format!("mutation($e:String!,$c:String!){{{thousand}}}"),
+            json!({ "e": email, "c": wrong }),
+        )
+        .await;
+    assert!(body["data"].is_null(), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("별칭")
+    );
+
+    // Under the alias limit, each alias is an attempt: the code dies after
+    // five wrong ones, so the right code in sixth place is refused too.
+    let batch: String = (0..10)
+        .map(|n| guess(n, if n == 5 { &code } else { wrong }))
+        .collect();
+    let body = app.gql(&format!("mutation {{ {batch} }}"), json!({})).await;
+    let answered = body["errors"].as_array().map_or(0, Vec::len);
+    assert_eq!(answered, 10, "every alias failed: {body}");
+    assert!(body["data"]["g5"].is_null(), "{body}");
+    let last = app
+        .gql(&format!("mutation {{ {} }}", guess(0, &code)), json!({}))
+        .await;
+    assert_eq!(error_code(&last), Some("BAD_USER_INPUT"), "{last}");
+}
