@@ -27,3 +27,4 @@ pub mod notify;
 pub mod redis_store;
 pub mod schedule;
 pub mod telemetry;
+pub mod text;

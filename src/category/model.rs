@@ -24,7 +24,7 @@ pub struct NewCategory<'a> {
 
 /// A category name: trimmed, 1-30 characters.
 pub fn parse_name(field: &'static str, raw: &str) -> crate::error::AppResult<String> {
-    let name = raw.trim();
+    let name = crate::text::name(raw);
     let length = name.chars().count();
     if !(1..=30).contains(&length) || name.chars().any(char::is_control) {
         return Err(crate::error::AppError::bad_input(
@@ -32,5 +32,5 @@ pub fn parse_name(field: &'static str, raw: &str) -> crate::error::AppResult<Str
             "카테고리 이름은 1~30자로 입력해 주세요.",
         ));
     }
-    Ok(name.to_owned())
+    Ok(name)
 }

@@ -75,12 +75,12 @@ fn check_text(
     max: usize,
     message: &'static str,
 ) -> Result<String, FieldError> {
-    let text = raw.trim();
+    let text = crate::text::name(raw);
     let length = text.chars().count();
     if length == 0 || length > max || text.chars().any(char::is_control) {
         return Err(FieldError::new(field, message));
     }
-    Ok(text.to_owned())
+    Ok(text)
 }
 
 pub fn check_payment(raw: &str) -> Result<String, FieldError> {

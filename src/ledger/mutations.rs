@@ -49,24 +49,24 @@ pub struct UpdateLedgerInput {
 }
 
 fn parse_ledger_name(field: &'static str, raw: &str) -> AppResult<String> {
-    let name = raw.trim();
+    let name = crate::text::name(raw);
     if !(1..=50).contains(&name.chars().count()) || name.chars().any(char::is_control) {
         return Err(AppError::bad_input(
             field,
             "가계부 이름은 1~50자로 입력해 주세요.",
         ));
     }
-    Ok(name.to_owned())
+    Ok(name)
 }
 
 fn parse_relationship(field: &'static str, raw: &str) -> AppResult<String> {
-    let relationship = raw.trim();
+    let relationship = crate::text::name(raw);
     if !(1..=30).contains(&relationship.chars().count())
         || relationship.chars().any(char::is_control)
     {
         return Err(AppError::bad_input(field, "관계는 1~30자로 입력해 주세요."));
     }
-    Ok(relationship.to_owned())
+    Ok(relationship)
 }
 
 /// Extra categories: valid names, none repeated or equal to a default.

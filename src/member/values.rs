@@ -35,6 +35,7 @@ pub struct NickName(String);
 
 impl NickName {
     pub fn parse(field: &'static str, raw: &str) -> AppResult<Self> {
+        let raw = crate::text::name(raw);
         let length = raw.chars().count();
         let allowed = raw.chars().all(|c| c.is_alphabetic() || c.is_ascii_digit());
         if !(2..=19).contains(&length) || !allowed {
@@ -43,7 +44,7 @@ impl NickName {
                 "닉네임은 2~19자의 한글, 영문, 숫자로 입력해 주세요.",
             ));
         }
-        Ok(Self(raw.to_owned()))
+        Ok(Self(raw))
     }
 
     pub fn as_str(&self) -> &str {
@@ -57,12 +58,12 @@ pub struct UserName(String);
 
 impl UserName {
     pub fn parse(field: &'static str, raw: &str) -> AppResult<Self> {
-        let trimmed = raw.trim();
+        let trimmed = crate::text::name(raw);
         let length = trimmed.chars().count();
         if !(1..=30).contains(&length) || trimmed.chars().any(char::is_control) {
             return Err(AppError::bad_input(field, "이름은 1~30자로 입력해 주세요."));
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(Self(trimmed))
     }
 
     pub fn as_str(&self) -> &str {

@@ -16,7 +16,7 @@ pub const MAX_ASSIGNMENTS: usize = 100;
 
 /// Trimmed, 1-50 characters.
 pub fn parse_name(field: String, raw: &str) -> AppResult<String> {
-    let trimmed = raw.trim();
+    let trimmed = crate::text::name(raw);
     let length = trimmed.chars().count();
     if length == 0 || length > MAX_NAME_CHARS || trimmed.chars().any(char::is_control) {
         return Err(AppError::bad_input(
@@ -24,7 +24,7 @@ pub fn parse_name(field: String, raw: &str) -> AppResult<String> {
             "일정 이름은 1~50자로 입력해 주세요.",
         ));
     }
-    Ok(trimmed.to_owned())
+    Ok(trimmed)
 }
 
 /// 1-31; a day past the end of a shorter month falls on its last day.

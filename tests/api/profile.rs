@@ -183,3 +183,25 @@ async fn changing_the_password_with_a_single_session_keeps_it() {
         StatusCode::OK
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn names_are_stored_in_nfc_so_decomposed_hangul_is_the_same_nickname() {
+    let app = TestApp::spawn().await;
+    let session = app.sign_up("jamo@example.com", "jamo").await;
+    // "한글" typed as separate jamo, as some keyboards send it.
+    let decomposed = "\u{1112}\u{1161}\u{11AB}\u{1100}\u{1173}\u{11AF}";
+    let body = app
+        .gql_as(
+            &session,
+            "mutation($n: String!) { updateProfile(input: { nickName: $n, userName: $n }) { nickName userName } }",
+            json!({ "n": decomposed }),
+        )
+        .await;
+    let me = &expect_ok(&body)["updateProfile"];
+    assert_eq!(me["nickName"], "한글");
+    assert_eq!(me["userName"], "한글");
+    let body = app
+        .gql("{ nicknameAvailable(nickName: \"한글\") }", json!({}))
+        .await;
+    assert_eq!(expect_ok(&body)["nicknameAvailable"], false);
+}
