@@ -14,6 +14,10 @@ use async_graphql::{
 pub struct DocumentLimits {
     pub max_aliases: usize,
     pub max_root_fields: usize,
+    /// Nesting of fields. The introspection fields (`__schema`, `__type`)
+    /// are exempt: GraphiQL's introspection query nests type references
+    /// deeper than any operation of the API needs, and can be switched off.
+    pub max_depth: usize,
 }
 
 impl ExtensionFactory for DocumentLimits {
@@ -49,6 +53,16 @@ impl Extension for DocumentLimits {
             ));
         }
         for (_, operation) in document.operations.iter() {
+            let depth = depth_of(&document, &operation.node.selection_set.node, 0);
+            if depth > self.max_depth {
+                return Err(ServerError::new(
+                    format!(
+                        "요청이 너무 깊습니다. 필드는 {}단계까지 중첩할 수 있습니다.",
+                        self.max_depth
+                    ),
+                    None,
+                ));
+            }
             let roots = count_root_fields(&document, &operation.node.selection_set.node, 0);
             if roots > self.max_root_fields {
                 return Err(ServerError::new(
@@ -62,6 +76,38 @@ impl Extension for DocumentLimits {
         }
         Ok(document)
     }
+}
+
+/// How deeply fields nest under `set`, through fragments, without the
+/// introspection fields. Fragment spreads nested past 64 levels stop
+/// counting (validation refuses fragment cycles anyway).
+fn depth_of(document: &ExecutableDocument, set: &SelectionSet, nesting: usize) -> usize {
+    if nesting > 64 {
+        return nesting;
+    }
+    set.items
+        .iter()
+        .map(|selection| match &selection.node {
+            Selection::Field(field) => {
+                let name = field.node.name.node.as_str();
+                if name == "__schema" || name == "__type" {
+                    0
+                } else {
+                    1 + depth_of(document, &field.node.selection_set.node, nesting + 1)
+                }
+            }
+            Selection::InlineFragment(fragment) => {
+                depth_of(document, &fragment.node.selection_set.node, nesting + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(0, |fragment| {
+                    depth_of(document, &fragment.node.selection_set.node, nesting + 1)
+                }),
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Root fields of an operation, through inline fragments and fragment

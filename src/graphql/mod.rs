@@ -55,12 +55,12 @@ pub type UligaSchema = Schema<Query, Mutation, SubscriptionRoot>;
 pub fn build_schema(services: Services) -> UligaSchema {
     let api = services.config.api.clone();
     let mut builder = Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
-        .limit_depth(api.max_depth)
         .limit_complexity(api.max_complexity)
         .extension(errors::ErrorMapping)
         .extension(limits::DocumentLimits {
             max_aliases: api.max_aliases,
             max_root_fields: api.max_root_fields,
+            max_depth: api.max_depth,
         })
         .data(services);
     if !api.introspection {

@@ -39,15 +39,12 @@ async fn oversized_documents_are_refused_before_any_sql() {
     // Ten thousand aliases do not even fit in a request body (64 KiB)...
     let aliases: String = (0..10_000).map(|n| format!("a{n}:me{{id}}")).collect();
     let before = app.state.services.db.statement_count();
-    let response = app
-        .client()
-        .post(app.url("/graphql"))
-        .bearer_auth(&session.access)
-        .json(&json!({ "query": format!("{{{aliases}}}") }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body = json!({ "query": format!("{{{aliases}}}") }).to_string();
+    let refused = app.post_oversized(token, body).await;
+    assert!(
+        matches!(refused, None | Some(StatusCode::PAYLOAD_TOO_LARGE)),
+        "{refused:?}"
+    );
     assert_eq!(app.state.services.db.statement_count(), before);
     // ...and past the alias limit (30) a document is refused whole.
     let aliases: String = (0..1_000).map(|n| format!("a{n}:me{{id}}")).collect();
@@ -60,13 +57,20 @@ async fn oversized_documents_are_refused_before_any_sql() {
             .contains("별칭")
     );
 
-    let deep = format!(
-        "{{ me {{ {}id{} }} }}",
-        "ledgers { members { ".repeat(25),
-        " } }".repeat(25)
-    );
-    let (status, body, sent) = statements_for(&app, token, &deep).await;
-    assert_eq!((status, sent), (StatusCode::BAD_REQUEST, 0), "{body}");
+    // Fifty levels stop at the parser's own recursion limit; eleven at ours.
+    for levels in [25, 5] {
+        let deep = format!(
+            "{{ me {{ {}id{} }} }}",
+            "ledgers { members { ".repeat(levels),
+            " } }".repeat(levels)
+        );
+        let (status, body, sent) = statements_for(&app, token, &deep).await;
+        assert_eq!((status, sent), (StatusCode::BAD_REQUEST, 0), "{body}");
+        if levels == 5 {
+            let message = body["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains("깊"), "{body}");
+        }
+    }
 
     let page = "{ me { notifications(first: 100000) { edges { node { id message } } } } }";
     let (status, body, sent) = statements_for(&app, token, page).await;
@@ -86,16 +90,15 @@ async fn oversized_documents_are_refused_before_any_sql() {
 
     let before = app.state.services.db.statement_count();
     let padding = "x".repeat(1 << 20);
-    let response = app
-        .client()
-        .post(app.url("/graphql"))
-        .bearer_auth(&session.access)
-        .json(&json!({ "query": format!("{{ me {{ id }} }} # {padding}") }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body = json!({ "query": format!("{{ me {{ id }} }} # {padding}") }).to_string();
+    let refused = app.post_oversized(token, body).await;
+    assert!(
+        matches!(refused, None | Some(StatusCode::PAYLOAD_TOO_LARGE)),
+        "{refused:?}"
+    );
     assert_eq!(app.state.services.db.statement_count(), before);
+    // The server is fine, and a body within the limit runs.
+    expect_ok(&app.post(token, "{ me { id } }", json!({})).await.2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -216,6 +216,21 @@ impl TestApp {
         url.to_string()
     }
 
+    /// POSTs a body over the size limit. The server answers 413 without
+    /// reading it, and may close the connection while the client is still
+    /// sending: then there is no status to see (`None`).
+    pub async fn post_oversized(&self, token: Option<&str>, body: String) -> Option<StatusCode> {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.ok().map(|response| response.status())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
