@@ -121,6 +121,12 @@ pub struct RateLimits {
     pub reset_per_email_hour: u32,
     /// `RATE_LIMIT_LOOKUP_PER_ADDRESS_MINUTE` (60): `emailStatus`, `nicknameAvailable`.
     pub lookup_per_address_minute: u32,
+    /// `RATE_LIMIT_PUBLIC_PER_ADDRESS_MINUTE` (300): root fields of requests
+    /// without a token, per client address.
+    pub public_per_address_minute: u32,
+    /// `RATE_LIMIT_MUTATIONS_PER_MEMBER_MINUTE` (120): mutation root fields
+    /// per member.
+    pub mutations_per_member_minute: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -157,6 +163,11 @@ pub struct ApiConfig {
     /// `TRUST_PROXY_HEADERS` (false): take the client address from X-Real-IP /
     /// X-Forwarded-For, as set by our nginx. Never enable without a proxy.
     pub trust_proxy_headers: bool,
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins (e.g.
+    /// `https://app.uliga.app`) whose pages may call the API from a
+    /// browser. Empty: no CORS headers, so only same-origin pages (GraphiQL
+    /// served here) can.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl Config {
@@ -228,6 +239,11 @@ impl Config {
                 login_per_address_hour: parse_or("RATE_LIMIT_LOGIN_PER_ADDRESS_HOUR", "100")?,
                 reset_per_email_hour: parse_or("RATE_LIMIT_RESET_PER_EMAIL_HOUR", "3")?,
                 lookup_per_address_minute: parse_or("RATE_LIMIT_LOOKUP_PER_ADDRESS_MINUTE", "60")?,
+                public_per_address_minute: parse_or("RATE_LIMIT_PUBLIC_PER_ADDRESS_MINUTE", "300")?,
+                mutations_per_member_minute: parse_or(
+                    "RATE_LIMIT_MUTATIONS_PER_MEMBER_MINUTE",
+                    "120",
+                )?,
             },
             api: ApiConfig {
                 graphiql: parse_or("GRAPHIQL_ENABLED", developing)?,
@@ -240,6 +256,12 @@ impl Config {
                 body_limit: parse_or("BODY_LIMIT_BYTES", "65536")?,
                 request_timeout: seconds_or("REQUEST_TIMEOUT_SECONDS", 5)?,
                 trust_proxy_headers: parse_or("TRUST_PROXY_HEADERS", "false")?,
+                cors_allowed_origins: string_or("CORS_ALLOWED_ORIGINS", "")
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|origin| !origin.is_empty())
+                    .map(String::from)
+                    .collect(),
                 ws_init_timeout: seconds_or("WS_INIT_TIMEOUT_SECONDS", 10)?,
                 ws_max_connections: parse_or("WS_MAX_CONNECTIONS", "10000")?,
                 ws_token_grace: seconds_or("WS_TOKEN_GRACE_SECONDS", 30)?,

@@ -11,13 +11,13 @@ use crate::{
     redis_store::Redis,
 };
 
-/// INCR, starting the window on the first hit; returns the count and the
-/// milliseconds left in the window.
+/// INCRBY ARGV[2], starting the window on the first hit; returns the count
+/// and the milliseconds left in the window.
 static HIT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-        local count = redis.call('INCR', KEYS[1])
-        if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+        local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+        if count == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
         local ttl = redis.call('PTTL', KEYS[1])
         if ttl < 0 then
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -43,11 +43,17 @@ impl Limit<'_> {
 
     /// Counts one event; RATE_LIMITED once the count passes the limit.
     pub async fn hit(&self, redis: &Redis) -> AppResult<()> {
+        self.hit_many(redis, 1).await
+    }
+
+    /// Counts `events` at once (e.g. each root field of a request).
+    pub async fn hit_many(&self, redis: &Redis, events: u32) -> AppResult<()> {
         let mut conn = redis.conn().await?;
         let window_ms = u64::try_from(self.window.as_millis()).unwrap_or(u64::MAX);
         let (count, ttl_ms): (u64, i64) = HIT
             .key(self.key(redis))
             .arg(window_ms)
+            .arg(events.max(1))
             .invoke_async(&mut *conn)
             .await?;
         if count > u64::from(self.limit) {

@@ -5,7 +5,12 @@
 //! for a request that cannot be parsed or validated when the client accepts
 //! `application/graphql-response+json`, and 200 for everything else.
 
-use std::{collections::HashSet, net::SocketAddr, sync::LazyLock, time::Instant};
+use std::{
+    collections::HashSet,
+    net::SocketAddr,
+    sync::LazyLock,
+    time::{Duration, Instant},
+};
 
 use async_graphql::{
     ErrorExtensionValues, Request, Response as GraphqlResponse, ServerError, Value,
@@ -28,9 +33,12 @@ use super::{
 };
 use crate::{
     app::AppState,
-    auth::access::{Access, authenticate},
+    auth::{
+        access::{Access, authenticate},
+        rate_limit::Limit,
+    },
     db::read_your_writes::{self, ReadScope},
-    error::{AppError, ErrorCode},
+    error::{AppError, AppResult, ErrorCode},
     graphql::context::RequestContext,
 };
 
@@ -108,6 +116,40 @@ pub async fn get(
     execute(state, peer, &parts.headers, request, selected, media).await
 }
 
+/// The general limits, counted per root field so that aliases buy nothing:
+/// requests without a token per client address, mutations per member. The
+/// operations' own limits (codes, logins, resets) come on top, in their
+/// resolvers.
+async fn throttle(
+    state: &AppState,
+    context: &RequestContext,
+    selected: &Selected,
+) -> AppResult<()> {
+    let limits = &state.services.config.limits;
+    let minute = Duration::from_secs(60);
+    let (bucket, subject, limit) = match (&context.viewer, selected.ty) {
+        (None, _) => (
+            "public-address",
+            context.client_addr.to_string(),
+            limits.public_per_address_minute,
+        ),
+        (Some(viewer), Some(OperationType::Mutation)) => (
+            "mutation-member",
+            viewer.member_id.to_string(),
+            limits.mutations_per_member_minute,
+        ),
+        (Some(_), _) => return Ok(()),
+    };
+    Limit {
+        bucket,
+        subject: &subject,
+        limit,
+        window: minute,
+    }
+    .hit_many(&state.services.redis, selected.root_fields)
+    .await
+}
+
 /// Executes the request in its own read scope (read-your-writes), within the
 /// request time limit. A query that met a failing database node runs once
 /// more: reads are safe to repeat, and the second run avoids that node.
@@ -176,6 +218,9 @@ fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
 struct Selected {
     ty: Option<OperationType>,
     label: String,
+    /// Fields at the operation's root (aliases count one each): what the
+    /// general rate limits count.
+    root_fields: u32,
 }
 
 impl Selected {
@@ -200,9 +245,14 @@ impl Selected {
                     _ => None,
                 })
         });
+        let root_fields = operation.as_ref().map_or(1, |operation| {
+            let fields = operation.selection_set.node.items.len();
+            u32::try_from(fields).unwrap_or(u32::MAX)
+        });
         Self {
             ty: operation.map(|operation| operation.ty),
             label: operation_label(root_field),
+            root_fields,
         }
     }
 }
@@ -216,7 +266,7 @@ async fn execute(
     media: ResponseMedia,
 ) -> Response {
     let started = Instant::now();
-    let operation = selected.label;
+    let operation = selected.label.clone();
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or(""));
@@ -246,7 +296,14 @@ async fn execute(
         viewer,
         client_addr: client_addr(peer, headers, state.services.config.api.trust_proxy_headers),
     };
-    let response = run(&state, request, context, selected.ty).await;
+    let response = match throttle(&state, &context, &selected).await {
+        Ok(()) => run(&state, request, context, selected.ty).await,
+        Err(error) => {
+            let mut server_error = ServerError::new("", None);
+            error.apply_to(&mut server_error);
+            GraphqlResponse::from_errors(vec![server_error])
+        }
+    };
     let (status, request_error, response) = classify(response, media);
     let codes: Vec<String> = response
         .errors

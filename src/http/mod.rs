@@ -6,12 +6,19 @@ pub(crate) mod graphql;
 mod health;
 mod media;
 mod metrics;
+mod security_headers;
 mod websocket;
 
 use std::{future::Future, net::SocketAddr, time::Duration};
 
-use axum::{Router, extract::DefaultBodyLimit, routing::get};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderValue, Method, header},
+    routing::get,
+};
 use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
@@ -30,7 +37,7 @@ pub fn router(state: AppState) -> Router {
             .route("/", get(graphiql::page))
             .route("/graphiql", get(graphiql::page));
     }
-    router
+    let router = router
         .layer(DefaultBodyLimit::max(api.body_limit))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
@@ -42,7 +49,30 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", request_id, method = %request.method(), path = %request.uri().path())
         }).on_response(()).on_request(()))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
+        .layer(cors(&api.cors_allowed_origins))
+        .with_state(state);
+    security_headers::apply(router)
+}
+
+/// Browsers may call the API from the configured origins only, with the
+/// headers a GraphQL client sends. An origin that does not parse is skipped
+/// (and logged) rather than opening the API to every origin.
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| match HeaderValue::from_str(origin) {
+            Ok(value) => Some(value),
+            Err(_) => {
+                tracing::warn!(%origin, "CORS_ALLOWED_ORIGINS: not a valid origin, skipped");
+                None
+            }
+        })
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .max_age(Duration::from_secs(600))
 }
 
 /// Serves until `shutdown` resolves, then stops accepting, marks the instance

@@ -202,3 +202,40 @@ async fn aliases_buy_no_extra_verification_attempts() {
         .await;
     assert_eq!(error_code(&last), Some("BAD_USER_INPUT"), "{last}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mutations_are_limited_per_member_counting_every_alias() {
+    let app = TestApp::spawn_with(|config| config.limits.mutations_per_member_minute = 3).await;
+    let session = app.sign_up("busy@example.com", "busy").await;
+    let rename = |n: usize| {
+        format!("r{n}: updateProfile(input: {{ userName: \"이름{n}\" }}) {{ userName }} ")
+    };
+    let two: String = (0..2).map(rename).collect();
+    expect_ok(
+        &app.gql_as(&session, &format!("mutation {{ {two} }}"), json!({}))
+            .await,
+    );
+    // Two more would make four in the minute: refused whole, with a hint.
+    let body = app
+        .gql_as(&session, &format!("mutation {{ {two} }}"), json!({}))
+        .await;
+    let error = expect_error(&body, "RATE_LIMITED");
+    assert!(error["extensions"]["retryAfter"].as_u64().unwrap() >= 1);
+    // Queries are not mutations, and another member has a budget of their own.
+    expect_ok(&app.gql_as(&session, "{ me { id } }", json!({})).await);
+    let other = app.sign_up("calm@example.com", "calm").await;
+    expect_ok(
+        &app.gql_as(&other, &format!("mutation {{ {} }}", rename(0)), json!({}))
+            .await,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_without_a_token_are_limited_per_address() {
+    let app = TestApp::spawn_with(|config| config.limits.public_per_address_minute = 4).await;
+    let lookup = |n: usize| format!("n{n}: nicknameAvailable(nickName: \"abc{n}\") ");
+    let three: String = (0..3).map(lookup).collect();
+    expect_ok(&app.gql(&format!("{{ {three} }}"), json!({})).await);
+    let body = app.gql(&format!("{{ {three} }}"), json!({})).await;
+    expect_error(&body, "RATE_LIMITED");
+}
