@@ -98,6 +98,22 @@ async fn wrong_bodies_and_media_types_are_refused() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 
+    // One operation per request: a batch (a JSON array) is refused before
+    // anything runs.
+    let before = app.state.services.db.statement_count();
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(r#"[{"query":"{ __typename }"},{"query":"{ __typename }"}]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["errors"][0]["message"].is_string(), "{body}");
+    assert_eq!(app.state.services.db.statement_count(), before);
+
     let huge = format!("{{ \"query\": \"{}\" }}", "a".repeat(2 << 20));
     let refused = app.post_oversized(None, huge).await;
     assert!(
