@@ -120,7 +120,7 @@ pub async fn get(
 /// requests without a token per client address, mutations per member. The
 /// operations' own limits (codes, logins, resets) come on top, in their
 /// resolvers.
-async fn throttle(
+pub(super) async fn throttle(
     state: &AppState,
     context: &RequestContext,
     selected: &Selected,
@@ -215,7 +215,7 @@ fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
 
 /// What the request would run, read from one parse of its document: the
 /// operation's type (GET refuses mutations) and the metrics label.
-struct Selected {
+pub(super) struct Selected {
     ty: Option<OperationType>,
     label: String,
     /// Fields at the operation's root (aliases count one each): what the
@@ -224,7 +224,7 @@ struct Selected {
 }
 
 impl Selected {
-    fn of(request: &Request) -> Self {
+    pub(super) fn of(request: &Request) -> Self {
         let operation = parse_query(&request.query).ok().and_then(|document| {
             let mut operations = document.operations.iter();
             let found = match &request.operation_name {

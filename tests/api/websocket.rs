@@ -91,3 +91,43 @@ async fn an_instance_refuses_sockets_past_its_cap() {
     };
     assert_eq!(response.status(), 503);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mutations_over_the_socket_count_against_the_members_rate_limit() {
+    let app = TestApp::spawn_with(|config| config.limits.mutations_per_member_minute = 1).await;
+    let session = app.sign_up("socket-limit@example.com", "socketlimit").await;
+    let mut socket = open(&app).await;
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", session.access) } });
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    assert!(
+        next_message(&mut socket)
+            .await
+            .to_text()
+            .unwrap()
+            .contains("connection_ack")
+    );
+    let mut codes = Vec::new();
+    for id in ["1", "2"] {
+        let rename = json!({ "id": id, "type": "subscribe", "payload": {
+            "query": "mutation { updateProfile(input: { userName: \"소켓\" }) { userName } }"
+        } });
+        socket
+            .send(Message::Text(rename.to_string().into()))
+            .await
+            .unwrap();
+        let Message::Text(reply) = next_message(&mut socket).await else {
+            panic!("expected a text frame");
+        };
+        let reply: Value = serde_json::from_str(&reply).unwrap();
+        assert_eq!(reply["type"], "next", "{reply}");
+        codes.push(reply["payload"]["errors"][0]["extensions"]["code"].clone());
+        let Message::Text(done) = next_message(&mut socket).await else {
+            panic!("expected a text frame");
+        };
+        assert!(done.contains("complete"), "{done}");
+    }
+    assert_eq!(codes, vec![Value::Null, json!("RATE_LIMITED")]);
+}

@@ -14,7 +14,7 @@ use crate::{
     auth::access::{Access, authenticate},
     db::read_your_writes::{self, ReadScope},
     graphql::context::RequestContext,
-    http::graphql::code_request_errors,
+    http::graphql::{Selected, code_request_errors, throttle},
 };
 
 /// Subscriptions one connection may hold at once.
@@ -241,6 +241,19 @@ async fn run_subscription(
     outgoing: mpsc::Sender<Outgoing>,
     finished: mpsc::UnboundedSender<String>,
 ) {
+    // The general rate limits hold on the socket as over HTTP.
+    if let Err(error) = throttle(&state, &context, &Selected::of(&request)).await {
+        let mut refused = async_graphql::ServerError::new("", None);
+        error.apply_to(&mut refused);
+        let payload = serde_json::to_value(async_graphql::Response::from_errors(vec![refused]))
+            .unwrap_or_default();
+        let next = ServerMessage::Next { id: &id, payload }.to_text();
+        let _ = outgoing.send(Outgoing::Text(next)).await;
+        let complete = ServerMessage::Complete { id: &id }.to_text();
+        let _ = outgoing.send(Outgoing::Text(complete)).await;
+        let _ = finished.send(id);
+        return;
+    }
     let scope = ReadScope::new(context.viewer.as_ref().map(|viewer| viewer.member_id));
     read_your_writes::scope(
         scope,
