@@ -4,11 +4,15 @@
 //
 //   node rehearse-load.mjs seed   URL LOG_DIR RUN MEMBERS OUT_JSON
 //       signs up MEMBERS members (verification codes are read from the instances' logs
-//       in LOG_DIR, JSON lines) and writes their tokens, ledger and category ids.
-//   node rehearse-load.mjs load   URL SEED_JSON RUN CLIENTS THINK_MS OUT_JSON
+//       in LOG_DIR, JSON lines) and writes their tokens, ledger and category ids, and the
+//       id of a shared ledger the first member creates.
+//   node rehearse-load.mjs load   URL SEED_JSON RUN CLIENTS THINK_MS OUT_JSON [INVITE_MS]
 //       CLIENTS concurrent clients, each sending one request at a time with THINK_MS
 //       between them: ~70% queries (me + ledgers, a month of entries), ~30% createEntry
-//       with the memo rehearsal-RUN-<n>. Runs until SIGTERM/SIGINT, then writes every
+//       with the memo rehearsal-RUN-<n>; and an inviter: the first member invites the last
+//       one (the subscriber of rehearse-subscriber.mjs) to the shared ledger, which
+//       notifies them, and cancels the invitation, with INVITE_MS [250] between rounds.
+//       Runs until SIGTERM/SIGINT, then writes every
 //       request (start, latency, status, transport error, GraphQL error codes, whether
 //       it was sent again after a kept-alive connection closed under it).
 //   node rehearse-load.mjs report RESULTS_JSON WINDOWS_FILE DB_COUNT DB_DUPLICATES
@@ -137,6 +141,18 @@ async function seed([url, logDir, run, members, out]) {
     const category = me.privateLedger.categories.find((c) => !c.isFallback) ?? me.privateLedger.categories[0];
     seeded.push({ email, token, memberId: me.id, ledgerId: me.privateLedger.id, categoryId: category.id });
   }
+  // A shared ledger of the first member: the inviter invites the last member (the
+  // subscriber, deploy/rehearse-subscriber.mjs) to it, which notifies them.
+  const shared = expectData(
+    await gql(
+      url,
+      'mutation($input: CreateLedgerInput!) { createLedger(input: $input) { id } }',
+      { input: { name: '리허설 공유', relationship: '리허설' } },
+      seeded[0].token,
+    ),
+    'createLedger',
+  ).createLedger;
+  seeded[0].sharedLedgerId = shared.id;
   writeFileSync(out, JSON.stringify(seeded, null, 2));
   console.log(`seeded ${seeded.length} members`);
 }
@@ -145,7 +161,7 @@ function today() {
   return new Date().toISOString().slice(0, 10);
 }
 
-async function load([url, seedFile, run, clients, thinkMs, out]) {
+async function load([url, seedFile, run, clients, thinkMs, out, inviteMs = '250']) {
   const members = JSON.parse(readFileSync(seedFile, 'utf8'));
   const records = [];
   let stopping = false;
@@ -192,10 +208,17 @@ async function load([url, seedFile, run, clients, thinkMs, out]) {
         },
       };
     }
+    await timed(kind, query, variables, member.token);
+  }
+
+  // One request, recorded; returns the response body (or null).
+  async function timed(kind, query, variables, token) {
     const record = { kind, start: Date.now(), ms: 0, status: 0, error: null, gql: null, retried: null };
     const t0 = performance.now();
+    let body = null;
     try {
-      const result = await gql(url, query, variables, member.token);
+      const result = await gql(url, query, variables, token);
+      body = result.body;
       record.status = result.status;
       record.retried = result.retried;
       if (result.body?.errors?.length) {
@@ -209,6 +232,45 @@ async function load([url, seedFile, run, clients, thinkMs, out]) {
     }
     record.ms = performance.now() - t0;
     records.push(record);
+    return record.error || record.gql ? null : body;
+  }
+
+  // The inviter: the first member invites the last one (the subscriber) to its shared
+  // ledger, which creates an INVITATION_RECEIVED notification for them, then cancels the
+  // invitation so that the next one may be sent (one pending invitation per email).
+  const inviter = members[0];
+  const invitee = members[members.length - 1];
+  let invitesSent = 0;
+  async function invitations() {
+    let stale = true; // pending invitations left from a failed cancel: cancel them first
+    while (!stopping) {
+      if (stale) {
+        const data = await timed(
+          'invitations',
+          'query($id: ID!) { ledger(id: $id) { invitations { id } } }',
+          { id: inviter.sharedLedgerId },
+          inviter.token,
+        );
+        stale = !data;
+        for (const { id } of data?.data?.ledger?.invitations ?? []) {
+          if (!(await timed('cancelInvitation', 'mutation($id: ID!) { cancelInvitation(id: $id) { id } }', { id }, inviter.token))) {
+            stale = true;
+          }
+        }
+      } else {
+        invitesSent++;
+        const data = await timed(
+          'inviteMembers',
+          'mutation($l: ID!, $e: [String!]!) { inviteMembers(ledgerId: $l, emails: $e) { id } }',
+          { l: inviter.sharedLedgerId, e: [invitee.email] },
+          inviter.token,
+        );
+        const id = data?.data?.inviteMembers?.[0]?.id;
+        stale = !id ||
+          !(await timed('cancelInvitation', 'mutation($id: ID!) { cancelInvitation(id: $id) { id } }', { id }, inviter.token));
+      }
+      if (Number(inviteMs) > 0) await sleep(Number(inviteMs));
+    }
   }
 
   async function worker(id) {
@@ -222,9 +284,11 @@ async function load([url, seedFile, run, clients, thinkMs, out]) {
     const bad = records.filter((r) => r.error || r.gql).length;
     console.error(`load: ${records.length} requests, ${bad} failed`);
   }, 10_000);
-  await Promise.all(Array.from({ length: Number(clients) }, (_, i) => worker(i)));
+  const workers = Array.from({ length: Number(clients) }, (_, i) => worker(i));
+  if (inviter.sharedLedgerId && members.length > 1) workers.push(invitations());
+  await Promise.all(workers);
   clearInterval(report);
-  writeFileSync(out, JSON.stringify({ run, mutationsSent: mutations, records }));
+  writeFileSync(out, JSON.stringify({ run, mutationsSent: mutations, invitesSent, records }));
   console.error(`load: stopped after ${records.length} requests`);
 }
 
@@ -235,7 +299,7 @@ function percentile(values, p) {
 }
 
 function report([resultsFile, windowsFile, dbCount, dbDuplicates]) {
-  const { run, mutationsSent, records } = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  const { run, mutationsSent, invitesSent = 0, records } = JSON.parse(readFileSync(resultsFile, 'utf8'));
   const windows = readFileSync(windowsFile, 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -259,7 +323,7 @@ function report([resultsFile, windowsFile, dbCount, dbDuplicates]) {
   console.log(`run ${run}: ${records.length} requests in ${((last - first) / 1000).toFixed(1)} s ` +
     `(${(records.length / ((last - first) / 1000)).toFixed(1)}/s), ${windows.length} switch windows ` +
     `(${fmt(Math.min(...switchMs) / 1000)}-${fmt(Math.max(...switchMs) / 1000)} s each)`);
-  for (const kind of ['me', 'entries', 'createEntry']) {
+  for (const kind of ['me', 'entries', 'createEntry', 'inviteMembers', 'cancelInvitation', 'invitations']) {
     console.log(`  ${kind}: ${records.filter((r) => r.kind === kind).length}`);
   }
   const retried = records.filter((r) => r.retried);
@@ -269,6 +333,8 @@ function report([resultsFile, windowsFile, dbCount, dbDuplicates]) {
   console.log(`latency ms   during switches: n=${during.length} p50=${fmt(percentile(during, 50))} p99=${fmt(percentile(during, 99))} max=${fmt(during.length ? max(during) : NaN)}`);
   console.log(`latency ms   steady state:    n=${steady.length} p50=${fmt(percentile(steady, 50))} p99=${fmt(percentile(steady, 99))} max=${fmt(steady.length ? max(steady) : NaN)}`);
   console.log(`createEntry: sent ${mutationsSent}, succeeded ${okMutations}, rows in the database ${dbCount}, memos stored twice ${dbDuplicates}`);
+  const okInvites = records.filter((r) => r.kind === 'inviteMembers' && r.status === 200 && !r.gql).length;
+  console.log(`inviteMembers (notifying the subscriber): sent ${invitesSent}, succeeded ${okInvites}`);
 
   const failed = [...non2xx, ...transport, ...gqlErrors].sort((a, b) => a.start - b.start);
   for (const r of failed.slice(0, 20)) {
