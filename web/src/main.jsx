@@ -91,10 +91,19 @@ subscription Notifications {
 const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
 // Over HTTP the fetcher sends the headers editor's headers; for a subscription
 // it merges them into the WebSocket's connection_init payload.
-const fetcher = createGraphiQLFetcher({
+const toolkitFetcher = createGraphiQLFetcher({
   url: '/graphql',
   subscriptionUrl: `${scheme}://${window.location.host}/graphql`,
 });
+// The hint is not a token: until it is replaced, requests go without it (the
+// server would refuse a malformed token even for `login`).
+const isHint = (value) => typeof value === 'string' && value.includes('<paste accessToken here>');
+const fetcher = (params, options) => {
+  const headers = Object.fromEntries(
+    Object.entries(options?.headers ?? {}).filter(([, value]) => !isHint(value)),
+  );
+  return toolkitFetcher(params, { ...options, headers });
+};
 
 createRoot(document.getElementById('graphiql')).render(
   <GraphiQL
