@@ -20,6 +20,10 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   services_apt_install nodejs npm
 fi
 command -v chromium >/dev/null 2>&1 || services_apt_install chromium
+# A Korean font, so that the screenshots show the server's messages.
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=ko 2>/dev/null)" ]; then
+  services_apt_install fonts-nanum || echo "check-graphiql: no Korean font; screenshots show boxes" >&2
+fi
 
 step "build the playground (web/)"
 npm ci --prefix web --no-audit --no-fund --loglevel=error

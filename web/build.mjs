@@ -1,6 +1,7 @@
 // Bundles the playground (src/main.jsx and GraphiQL's stylesheet) into dist/,
 // which the server serves from GRAPHIQL_ASSETS_DIR (default web/dist).
 import fs from 'node:fs';
+import path from 'node:path';
 import { build } from 'esbuild';
 
 fs.rmSync('dist', { recursive: true, force: true });
@@ -24,4 +25,4 @@ await build({
   outdir: 'dist',
   logLevel: 'warning',
 });
-console.log(`built ${fs.readdirSync('dist').join(', ')} into web/dist`);
+console.log(`built ${fs.readdirSync('dist').join(', ')} into ${path.resolve('dist')}`);
