@@ -20,6 +20,16 @@ COPY . .
 RUN cargo build --release --locked --bin uliga \
     && install -D -m 0755 target/release/uliga /out/uliga
 
+# The GraphiQL playground's scripts and stylesheet, bundled from the pinned npm
+# packages of web/ (package-lock.json).
+FROM node:20-bookworm-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/build.mjs ./
+COPY web/src ./src
+RUN npm run build
+
 FROM debian:bookworm-slim AS runtime
 # hadolint ignore=DL3008
 RUN apt-get update \
@@ -28,10 +38,13 @@ RUN apt-get update \
     && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin uliga
 
 COPY --from=builder /out/uliga /usr/local/bin/uliga
+# Served at / while GraphiQL is on (ULIGA_PROFILE=production turns it off).
+COPY --from=web /web/dist /usr/share/uliga/graphiql
 
 USER 10001:10001
 ENV LISTEN_ADDR=0.0.0.0:8080 \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    GRAPHIQL_ASSETS_DIR=/usr/share/uliga/graphiql
 EXPOSE 8080
 
 # Liveness through bash's /dev/tcp (the slim image has no curl), on the port that

@@ -74,4 +74,11 @@ if [ -z "${SMTP_URL:-}" ]; then
   echo "uliga: SMTP_URL is not set, so verification codes and password-reset links are written to the log"
 fi
 
+# The GraphiQL playground's scripts (web/), built once when npm is at hand; the
+# server runs without them and its page then says how to build them.
+if [ ! -f "${GRAPHIQL_ASSETS_DIR:-web/dist}/playground.js" ] && command -v npm >/dev/null 2>&1; then
+  { npm ci --prefix web --no-audit --no-fund --loglevel=error && npm run build --prefix web --silent; } ||
+    echo "run: the playground was not built; / says how to build it" >&2
+fi
+
 exec cargo run --release --locked --bin uliga -- "$@"

@@ -71,6 +71,14 @@ else
   fi
 fi
 
+# The playground in Debian's Chromium (scripts/check-graphiql.sh: builds web/,
+# runs the debug server on loopback, screenshots in target/browser/). Under CI,
+# or ULIGA_BROWSER=1.
+if [ "${CI:-}" = true ] || [ "${ULIGA_BROWSER:-}" = 1 ]; then
+  step "playground in a browser"
+  bash scripts/check-graphiql.sh
+fi
+
 # GraphQL over HTTP conformance: the graphql-http server audits against the
 # built binary (scripts/audit-graphql-http.sh). Under CI, or ULIGA_AUDIT=1.
 if [ "${CI:-}" = true ] || [ "${ULIGA_AUDIT:-}" = 1 ]; then

@@ -131,8 +131,13 @@ pub struct RateLimits {
 
 #[derive(Clone, Debug)]
 pub struct ApiConfig {
-    /// `GRAPHIQL_ENABLED` (true).
+    /// `GRAPHIQL_ENABLED` (follows `INTROSPECTION_ENABLED`): the playground
+    /// at `/` and `/graphiql`, which needs introspection to be of use.
     pub graphiql: bool,
+    /// `GRAPHIQL_ASSETS_DIR` (`web/dist`): the playground's built scripts and
+    /// stylesheet (`npm ci --prefix web && npm run build --prefix web`).
+    /// Missing files do not stop the server: `/` then says how to build them.
+    pub graphiql_assets_dir: std::path::PathBuf,
     /// `INTROSPECTION_ENABLED` (true).
     pub introspection: bool,
     /// `QUERY_SUGGESTIONS_ENABLED` (true): "did you mean" hints in errors,
@@ -246,7 +251,11 @@ impl Config {
                 )?,
             },
             api: ApiConfig {
-                graphiql: parse_or("GRAPHIQL_ENABLED", developing)?,
+                graphiql: parse_or(
+                    "GRAPHIQL_ENABLED",
+                    &string_or("INTROSPECTION_ENABLED", developing),
+                )?,
+                graphiql_assets_dir: string_or("GRAPHIQL_ASSETS_DIR", "web/dist").into(),
                 introspection: parse_or("INTROSPECTION_ENABLED", developing)?,
                 suggestions: parse_or("QUERY_SUGGESTIONS_ENABLED", developing)?,
                 max_depth: parse_or("QUERY_MAX_DEPTH", "10")?,

@@ -35,7 +35,8 @@ pub fn router(state: AppState) -> Router {
     if api.graphiql {
         router = router
             .route("/", get(graphiql::page))
-            .route("/graphiql", get(graphiql::page));
+            .route("/graphiql", get(graphiql::page))
+            .route("/graphiql/assets/{file}", get(graphiql::asset));
     }
     let router = router
         .layer(DefaultBodyLimit::max(api.body_limit))

@@ -201,6 +201,68 @@ async fn introspection_and_graphiql_can_be_turned_off() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn graphiql_serves_its_built_bundle_or_says_how_to_build_it() {
+    let missing =
+        std::env::temp_dir().join(format!("uliga-no-playground-{}", uuid::Uuid::new_v4()));
+    let app = TestApp::spawn_with(|config| config.api.graphiql_assets_dir = missing.clone()).await;
+    let response = app.client().get(app.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("npm ci --prefix web &amp;&amp; npm run build --prefix web"),
+        "{page}"
+    );
+    let response = app
+        .client()
+        .get(app.url("/graphiql/assets/playground.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    let built = std::env::temp_dir().join(format!("uliga-playground-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&built).unwrap();
+    std::fs::write(built.join("playground.js"), "console.log('playground');").unwrap();
+    std::fs::write(built.join("playground.css"), "body {}").unwrap();
+    std::fs::write(built.join(".secret.js"), "hidden").unwrap();
+    let app = TestApp::spawn_with(|config| config.api.graphiql_assets_dir = built.clone()).await;
+    let page = app
+        .client()
+        .get(app.url("/graphiql"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<script src="/graphiql/assets/playground.js">"#),
+        "{page}"
+    );
+    let response = app
+        .client()
+        .get(app.url("/graphiql/assets/playground.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(response.text().await.unwrap(), "console.log('playground');");
+    for path in [
+        "/graphiql/assets/.secret.js",
+        "/graphiql/assets/..%2Fplayground.js",
+        "/graphiql/assets/missing.js",
+    ] {
+        let response = app.client().get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    std::fs::remove_dir_all(&built).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn health_and_metrics_report_the_service() {
     let app = TestApp::spawn().await;
     let live = app

@@ -76,6 +76,7 @@ fn base_config(database: &str, redis_prefix: &str, smtp_port: u16) -> Config {
         },
         api: ApiConfig {
             graphiql: true,
+            graphiql_assets_dir: "web/dist".into(),
             introspection: true,
             suggestions: true,
             max_depth: 10,
