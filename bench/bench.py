@@ -238,6 +238,9 @@ def capture(op, log_path):
     less the set-up statements each connection sends once."""
     if os.path.exists(log_path):
         os.remove(log_path)
+    # The service's connections so far (the pool opens one at start-up).
+    before_threads = {int(t) for t in sql(
+        f"SELECT id FROM information_schema.processlist WHERE db = '{DB_NAME}'").split()}
     sql(f"SET GLOBAL log_output = 'FILE'; SET GLOBAL general_log_file = '{log_path}'; SET GLOBAL general_log = ON")
     try:
         before = statements_total()
@@ -257,7 +260,11 @@ def capture(op, log_path):
                 entries.append(current)
             elif current is not None and not line.startswith(("/usr/sbin", "Tcp port", "Time ")):
                 current[2] += " " + line.strip()
-    ours = {thread for thread, kind, text in entries if kind == "Connect" and f" on {DB_NAME} " in text + " "}
+    ours = before_threads | {thread for thread, kind, text in entries
+                             if kind == "Connect" and f" on {DB_NAME} " in text + " "}
+    # Less the probe's connection and our own client's.
+    ours -= {thread for thread, kind, text in entries
+             if "@@GLOBAL" in text or "SHOW REPLICA" in text or "general_log" in text}
     statements = [" ".join(text.split()) for thread, kind, text in entries
                   if kind in ("Query", "Execute") and thread in ours]
     statements = [s for s in statements if not SETUP.match(s)]
@@ -281,7 +288,8 @@ def oha(op, concurrency, seconds, rate=None, url=GRAPHQL):
     if op.get("token"):
         cmd += ["-H", f"authorization: Bearer {op['token']}"]
     if rate:
-        cmd += ["-q", str(rate)]
+        # Latency counted from when each request was due, not when it was sent.
+        cmd += ["-q", str(rate), "--latency-correction"]
     cmd += [url]
     out = json.loads(run(cmd, record=True))
     codes = {str(k): v for k, v in (out.get("statusCodeDistribution") or {}).items()}
