@@ -240,9 +240,7 @@ async fn flood(opts: &Opts) -> anyhow::Result<()> {
                     match text {
                         Err(error) if error.is_timeout() => outcomes.timeouts += 1,
                         Err(_) => outcomes.other_errors += 1,
-                        Ok(text) if text.contains("\"RATE_LIMITED\"") => {
-                            outcomes.rate_limited += 1
-                        }
+                        Ok(text) if text.contains("\"RATE_LIMITED\"") => outcomes.rate_limited += 1,
                         Ok(text) if text.contains("\"accessToken\"") => outcomes.signed_in += 1,
                         Ok(_) => outcomes.other_errors += 1,
                     }
