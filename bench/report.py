@@ -129,7 +129,7 @@ def write(results, root, docs, quick=False):
             s, fl = op["service"][c], op["floor_results"][c]
             errors = s["non_200"] + sum(v for k, v in s["errors"].items() if "deadline" not in k)
             add(f"| {c} | {s['rps']:,.0f} | {ms(s['p50_ms'])} | {ms(s['p99_ms'])} | {fl['rps']:,.0f} | "
-                f"{ms(fl['p50_ms'])} | {ms(fl['p99_ms'])} | {s['rps'] / fl['rps']:.0%} | {errors} |")
+                f"{ms(fl['p50_ms'])} | {ms(fl['p99_ms'])} | {s['rps'] / fl['rps'] if fl['rps'] else 0:.0%} | {errors} |")
         fixed = op["fixed_rate"]
         add("")
         add(f"Fixed rate {fixed['rate']:,} req/s (70% of the best measured): p50 {ms(fixed['p50_ms'])} ms, "
