@@ -351,7 +351,16 @@ def machine():
 
 
 def rehearsal_running():
-    return subprocess.run(["pgrep", "-f", "deploy/rehearse"], capture_output=True).returncode == 0
+    return subprocess.run(["pgrep", "-f", "deploy/[r]ehearse"], capture_output=True).returncode == 0
+
+
+def other_load():
+    """The load average and the compilers running: other work on the machine
+    skews every number, so the report says what there was."""
+    with open("/proc/loadavg") as f:
+        load = " ".join(f.read().split()[:3])
+    compilers = subprocess.run(["pgrep", "-c", "rustc"], capture_output=True, text=True).stdout.strip() or "0"
+    return {"loadavg": load, "rustc_processes": int(compilers), "rehearsal": rehearsal_running()}
 
 
 def main():
@@ -373,7 +382,7 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     results = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                "quick": args.quick, "concurrency": conc, "seconds_per_point": seconds,
-               "rehearsal_running_at_start": rehearsal_running()}
+               "rehearsal_running_at_start": rehearsal_running(), "other_load_at_start": other_load()}
 
     hashed = run([FLOOR_BIN, "hash", "--password", PASSWORD]).strip()
     if not args.no_seed:
@@ -516,6 +525,7 @@ def main():
     results["commit"] = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).strip()
     results["dirty"] = bool(run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]).strip())
     results["rehearsal_running_at_end"] = rehearsal_running()
+    results["other_load_at_end"] = other_load()
     results["commands"] = COMMANDS
     results["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 

@@ -73,7 +73,13 @@ def write(results, root, docs, quick=False):
     add(f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory, Linux {m['kernel']}, "
         f"MariaDB {m['mariadb']}, {m['oha']}; the load generator runs on the same machine.")
     rehearsal = results.get("rehearsal_running_at_start") or results.get("rehearsal_running_at_end")
-    add(f"Other load on the machine: {'a deploy rehearsal was running during the run' if rehearsal else 'none seen (no deploy rehearsal running at start or end)'}.")
+    start, end = results.get("other_load_at_start"), results.get("other_load_at_end")
+    if start and end:
+        add(f"Other load on the machine: load average {start['loadavg']} at the start and {end['loadavg']} at the end "
+            f"(1, 5, 15 minutes); {start['rustc_processes']} and {end['rustc_processes']} compiler processes running; "
+            f"a deploy rehearsal {'was' if rehearsal else 'was not'} seen running at the start or the end.")
+    else:
+        add(f"Other load on the machine: {'a deploy rehearsal was running during the run' if rehearsal else 'no deploy rehearsal seen at start or end'}.")
     add("")
     ds = results["data_set"]
     add(f"Data set: {ds['members']:,} members, {ds['ledgers']:,} ledgers (each member's private one and 200 "
