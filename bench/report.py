@@ -222,11 +222,12 @@ def write(results, root, docs, quick=False):
 
     add("## Commands")
     add("")
-    add("Every load command of the run, in order (bench/run issues them; tokens are shortened here):")
+    add("Every load command of the run, in order (bench/run issues them from the repository's root, "
+        "with CARGO_TARGET_DIR=target; tokens are shortened here):")
     add("")
     add("```sh")
     for command in results["commands"]:
-        add(shorten_tokens(command))
+        add(shorten_tokens(command).replace(root.rstrip("/") + "/", ""))
     add("```")
     add("")
 
