@@ -1,8 +1,12 @@
 //! Argon2id password hashing with the OWASP parameters (19 MiB, 2 passes,
 //! 1 lane: the argon2 crate's defaults), always on the blocking pool so the
-//! async workers keep serving other requests.
+//! async workers keep serving other requests, and never on more than half
+//! the cores at once: a burst of logins waits its turn instead of taking
+//! every core (and 19 MiB per hash) from the requests around it.
 
 use std::sync::LazyLock;
+
+use tokio::sync::Semaphore;
 
 use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
@@ -16,6 +20,20 @@ use crate::error::{AppError, AppResult};
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     hash_blocking("not-a-real-password-1!").expect("hashing a constant cannot fail")
 });
+
+/// Hashes that may run at once: half the cores, at least one.
+static PERMITS: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+    Semaphore::new((cores / 2).max(1))
+});
+
+/// Runs one hash or verify on the blocking pool once a permit is free.
+async fn run_bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let _permit = PERMITS.acquire().await.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(AppError::internal)
+}
 
 fn hash_blocking(password: &str) -> AppResult<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -36,15 +54,13 @@ fn verify_blocking(hash: &str, password: &str) -> bool {
 }
 
 pub async fn hash(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(AppError::internal)?
+    run_bounded(move || hash_blocking(&password)).await?
 }
 
 /// Checks `password` against `hash`; with no hash (unknown email, or a member
 /// without a password) it still does the work and answers false.
 pub async fn verify(hash: Option<String>, password: String) -> AppResult<bool> {
-    tokio::task::spawn_blocking(move || match hash {
+    run_bounded(move || match hash {
         Some(hash) => verify_blocking(&hash, &password),
         None => {
             verify_blocking(&DUMMY_HASH, &password);
@@ -52,7 +68,6 @@ pub async fn verify(hash: Option<String>, password: String) -> AppResult<bool> {
         }
     })
     .await
-    .map_err(AppError::internal)
 }
 
 #[cfg(test)]

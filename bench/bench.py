@@ -1,0 +1,545 @@
+"""The benchmark suite's driver: seeds the data set, starts the release build,
+captures the SQL each operation sends, drives load with oha against the
+service and against each floor (examples/bench_floor.rs), and writes
+docs/BENCHMARKS.md, its charts and bench/results.json.
+
+Run it through bench/run, which builds the binaries and installs the tools.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+SERVICE_BIN = os.path.join(TARGET, "release", "uliga")
+FLOOR_BIN = os.path.join(TARGET, "release", "examples", "bench_floor")
+DB_NAME = "uliga_bench"
+DB_URL = f"mysql://root@127.0.0.1:3306/{DB_NAME}?prefer_socket=false"
+SERVICE_ADDR = "127.0.0.1:18080"
+FLOOR_ADDR = "127.0.0.1:18081"
+GRAPHQL = f"http://{SERVICE_ADDR}/graphql"
+PASSWORD = "bench-pass-1!"
+POOL_SIZE = 10
+MYSQL = ["mariadb", "-uroot", "-h127.0.0.1", "-P3306", "--protocol=TCP"]
+
+# Who the load runs as (see bench/seed.sql): shared ledger 1001's ADMIN is
+# member 6; shared ledger 1002 (ADMIN: member 11) takes the new entries, so
+# the dashboard's ledger does not grow while it is measured.
+DASHBOARD_MEMBER, DASHBOARD_LEDGER = 6, 1001
+WRITER_MEMBER, WRITE_LEDGER, WRITE_CATEGORY = 11, 1002, (1002 - 1) * 6 + 1
+LOGIN_MEMBER = 7
+
+COMMANDS = []  # every load command, as run, for the report
+
+
+def say(*words):
+    print("bench:", *words, file=sys.stderr, flush=True)
+
+
+def run(cmd, record=False, **kwargs):
+    if record:
+        COMMANDS.append(" ".join(shlex.quote(part) for part in cmd))
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kwargs).stdout
+
+
+def sql(statement, database=DB_NAME):
+    return run(MYSQL + ["-N", "-B", database, "-e", statement])
+
+
+def post(body, token=None, timeout=30):
+    request = urllib.request.Request(
+        GRAPHQL, data=json.dumps(body).encode(), method="POST",
+        headers={"content-type": "application/json",
+                 **({"authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def statements_total():
+    with urllib.request.urlopen(f"http://{SERVICE_ADDR}/metrics", timeout=10) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("uliga_db_statements_total"):
+                return int(float(line.split()[-1]))
+    raise RuntimeError("no uliga_db_statements_total in /metrics")
+
+
+def proc_status(pid, field):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024  # kB -> MiB
+    return None
+
+
+# ----------------------------------------------------------------- the service
+
+class Service:
+    """The release build, on the benchmark database, in single-database mode."""
+
+    def __init__(self, real_limits=False, tag="run"):
+        self.env = dict(os.environ)
+        self.env.update({
+            "LISTEN_ADDR": SERVICE_ADDR,
+            "DATABASE_URL": DB_URL,
+            "DATABASE_POOL_SIZE": str(POOL_SIZE),
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379"),
+            # A fresh prefix: no rate-limit bucket or session of an earlier run.
+            "REDIS_KEY_PREFIX": f"uliga-bench-{os.getpid()}-{tag}:",
+            "JWT_SECRET": "benchmark-secret-benchmark-secret-0123456789",
+            "ACCESS_TOKEN_TTL_SECONDS": "7200",
+            "RUST_LOG": "warn",
+            "LOG_FORMAT": "text",
+            "GRAPHIQL_ENABLED": "false",
+            # The reminder job's statements would count in /metrics between
+            # requests; it runs once at start-up, then not during the run.
+            "REMINDER_INTERVAL_SECONDS": "86400",
+        })
+        for key in ("DATABASE_REPLICA_URLS",):
+            self.env.pop(key, None)
+        if not real_limits:
+            for key in ("RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL", "RATE_LIMIT_LOGIN_PER_ADDRESS_HOUR",
+                        "RATE_LIMIT_LOOKUP_PER_ADDRESS_MINUTE", "RATE_LIMIT_CODE_PER_EMAIL_HOUR",
+                        "RATE_LIMIT_CODE_PER_ADDRESS_HOUR", "RATE_LIMIT_RESET_PER_EMAIL_HOUR"):
+                self.env[key] = "1000000000"
+        else:
+            for key in list(self.env):
+                if key.startswith("RATE_LIMIT_"):
+                    del self.env[key]
+        self.proc = None
+        self.startup_ms = None
+
+    def start(self):
+        log = open(os.path.join(TARGET, "bench-service.log"), "a")
+        started = time.monotonic()
+        self.proc = subprocess.Popen([SERVICE_BIN], env=self.env, stdout=log, stderr=log)
+        deadline = started + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the service exited with {self.proc.returncode}; see target/bench-service.log")
+            try:
+                with urllib.request.urlopen(f"http://{SERVICE_ADDR}/health/ready", timeout=1) as response:
+                    if response.status == 200:
+                        self.startup_ms = (time.monotonic() - started) * 1000
+                        return self
+            except Exception:
+                pass
+            time.sleep(0.002)
+        raise RuntimeError("the service did not become ready in 120 s")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def rss(self):
+        return proc_status(self.proc.pid, "VmRSS")
+
+    def hwm(self):
+        return proc_status(self.proc.pid, "VmHWM")
+
+
+def login(member):
+    body = {"query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+            "variables": {"e": f"bench{member}@example.com", "p": PASSWORD}}
+    answer = post(body)
+    if "errors" in answer:
+        raise RuntimeError(f"login failed: {answer['errors']}")
+    return answer["data"]["login"]["accessToken"]
+
+
+# ----------------------------------------------------------------- operations
+
+def month():
+    today = datetime.date.today()
+    return today.year, today.month
+
+
+def operations(tokens):
+    year, mon = month()
+    first = datetime.date(year, mon, 1)
+    last = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+    dashboard = """query Dashboard($l: ID!, $y: Int!, $m: Int!, $from: Date!, $to: Date!) {
+  ledger(id: $l) {
+    calendar(year: $y, month: $m) { date incomeTotal expenseTotal }
+    monthSummary(year: $y, month: $m) { year month incomeTotal expenseTotal budget }
+    budget(year: $y, month: $m) { amount spent remaining }
+    entries(filter: { from: $from, to: $to }, page: 0, size: 20) {
+      totalCount totalPages
+      items { id type amount date payment counterparty memo createdAt
+              creator { id nickName } category { id name } creatorColor }
+    }
+  }
+}"""
+    return {
+        "trivial": {
+            "title": "Trivial authenticated query `{ me { id } }`",
+            "floor": "bare axum handler returning the same JSON",
+            "body": {"query": "{ me { id } }"},
+            "token": tokens["dashboard"],
+        },
+        "ledger": {
+            "title": "One indexed read `ledger(id) { name memberCount }`",
+            "floor": "the same SQL, replayed directly over bb8 + diesel-async",
+            "body": {"query": "query($l: ID!) { ledger(id: $l) { name memberCount } }",
+                     "variables": {"l": str(DASHBOARD_LEDGER)}},
+            "token": tokens["dashboard"],
+        },
+        "dashboard": {
+            "title": "Dashboard: month calendar, summary, budget, first 20 entries",
+            "floor": "the same SQL, replayed directly over bb8 + diesel-async",
+            "body": {"query": dashboard,
+                     "variables": {"l": str(DASHBOARD_LEDGER), "y": year, "m": mon,
+                                   "from": first.isoformat(), "to": last.isoformat()}},
+            "token": tokens["dashboard"],
+        },
+        "createEntry": {
+            "title": "`createEntry` (with its outbox and ledgerChanged publish)",
+            "floor": "the same INSERT transaction, replayed directly",
+            "body": {"query": """mutation($l: ID!, $c: ID!, $d: Date!) {
+  createEntry(ledgerId: $l, input: { type: EXPENSE, amount: 12000, date: $d, categoryId: $c,
+                                     payment: "카드", counterparty: "벤치 가게", memo: "부하 시험" }) { id }
+}""", "variables": {"l": str(WRITE_LEDGER), "c": str(WRITE_CATEGORY),
+                        "d": datetime.date.today().isoformat()}},
+            "token": tokens["writer"],
+        },
+        "login": {
+            "title": "`login` (raised rate limits)",
+            "floor": "bare Argon2id verify, same parameters, on tokio's blocking pool",
+            "body": {"query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+                     "variables": {"e": f"bench{LOGIN_MEMBER}@example.com", "p": PASSWORD}},
+            "token": None,
+        },
+    }
+
+
+# ----------------------------------------------------------------- SQL capture
+
+LOG_LINE = re.compile(r"^(?:\d{6}\s+\d{1,2}:\d{2}:\d{2})?\s+(\d+)\s(Query|Execute|Prepare|Close stmt|Connect|Quit|Init DB|Reset stmt|Field List|Statistics|Ping|Change user|Set option)\b\t?(.*)$")
+
+
+def capture(op, log_path):
+    """The statements the service sends for one request, from MariaDB's
+    general log. Run it on a service that has just started: on a fresh
+    connection every statement is prepared before it runs, and the log shows
+    its first execution with the values in place (later executions of a
+    cached statement are logged with `?`). The log is global, so only the
+    connections that this service opened to the benchmark database count,
+    less the set-up statements each connection sends once."""
+    if os.path.exists(log_path):
+        os.remove(log_path)
+    # The service's connections so far (the pool opens one at start-up).
+    before_threads = {int(t) for t in sql(
+        f"SELECT id FROM information_schema.processlist WHERE db = '{DB_NAME}'").split()}
+    sql(f"SET GLOBAL log_output = 'FILE'; SET GLOBAL general_log_file = '{log_path}'; SET GLOBAL general_log = ON")
+    try:
+        before = statements_total()
+        answer = post(op["body"], op["token"])
+        after = statements_total()
+    finally:
+        sql("SET GLOBAL general_log = OFF")
+    if "errors" in answer:
+        raise RuntimeError(f"{op['title']}: {answer['errors']}")
+    entries, current = [], None
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        for raw in log:
+            line = raw.rstrip("\n")
+            match = LOG_LINE.match(line)
+            if match:
+                current = [int(match.group(1)), match.group(2), match.group(3)]
+                entries.append(current)
+            elif current is not None and not line.startswith(("/usr/sbin", "Tcp port", "Time ")):
+                current[2] += " " + line.strip()
+    ours = before_threads | {thread for thread, kind, text in entries
+                             if kind == "Connect" and f" on {DB_NAME} " in text + " "}
+    # Less the probe's connection and our own client's.
+    ours -= {thread for thread, kind, text in entries
+             if "@@GLOBAL" in text or "SHOW REPLICA" in text or "general_log" in text}
+    statements = [" ".join(text.split()) for thread, kind, text in entries
+                  if kind in ("Query", "Execute") and thread in ours]
+    statements = [s for s in statements if not SETUP.match(s)]
+    if len(statements) != after - before:
+        say(f"warning: {op['title']}: the general log has {len(statements)} statements, /metrics counted {after - before}")
+    return statements, after - before, answer
+
+
+def settle():
+    """Waits until the service sends no statement for a second: the reminder
+    job's pass at start-up must not be captured with the request."""
+    last, quiet_since = statements_total(), time.monotonic()
+    while time.monotonic() - quiet_since < 1.0:
+        time.sleep(0.1)
+        now = statements_total()
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+
+
+# What a new connection sends once (mysql_async's and diesel-async's set-up).
+SETUP = re.compile(r"^(SET |SELECT @@)", re.IGNORECASE)
+
+
+# ----------------------------------------------------------------- load
+
+def oha(op, concurrency, seconds, rate=None, url=GRAPHQL):
+    # Requests still running at the deadline finish and count, so that the
+    # statements counted in /metrics divide by the right number of requests.
+    cmd = ["oha", "--no-tui", "--output-format", "json", "--wait-ongoing-requests-after-deadline",
+           "-z", f"{seconds}s", "-c", str(concurrency),
+           "-m", "POST", "-H", "content-type: application/json", "-d", json.dumps(op["body"])]
+    if op.get("token"):
+        cmd += ["-H", f"authorization: Bearer {op['token']}"]
+    if rate:
+        # Latency counted from when each request was due, not when it was sent.
+        cmd += ["-q", str(rate), "--latency-correction"]
+    cmd += [url]
+    out = json.loads(run(cmd, record=True))
+    codes = {str(k): v for k, v in (out.get("statusCodeDistribution") or {}).items()}
+    errors = out.get("errorDistribution") or {}
+    ok = codes.get("200", 0)
+    percentiles = out.get("latencyPercentiles") or {}
+    return {
+        "requests": ok,
+        "non_200": sum(v for k, v in codes.items() if k != "200"),
+        "errors": {k: v for k, v in errors.items()},
+        "rps": ok / out["summary"]["total"],
+        "p50_ms": (percentiles.get("p50") or 0) * 1000,
+        "p99_ms": (percentiles.get("p99") or 0) * 1000,
+    }
+
+
+def floor_sql(statements_file, concurrency, seconds):
+    cmd = [FLOOR_BIN, "sql", "--url", DB_URL, "--file", statements_file, "--concurrency", str(concurrency),
+           "--seconds", str(seconds), "--pool-size", str(POOL_SIZE)]
+    return json.loads(run(cmd, record=True))
+
+
+def floor_argon2(hashed, concurrency, seconds):
+    cmd = [FLOOR_BIN, "argon2", "--hash", hashed, "--password", PASSWORD,
+           "--concurrency", str(concurrency), "--seconds", str(seconds)]
+    out = json.loads(run(cmd, record=True))
+    return out
+
+
+# ----------------------------------------------------------------- report
+
+def machine():
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as info:
+        mem_kb = int(info.readline().split()[1])
+    db_version = sql("SELECT VERSION()").strip()
+    oha_version = run(["oha", "--version"]).strip()
+    return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kb / 1024 / 1024, 1),
+            "kernel": platform.release(), "mariadb": db_version, "oha": oha_version}
+
+
+def rehearsal_running():
+    return subprocess.run(["pgrep", "-f", "deploy/[r]ehearse"], capture_output=True).returncode == 0
+
+
+def other_load():
+    """The load average and the compilers running: other work on the machine
+    skews every number, so the report says what there was."""
+    with open("/proc/loadavg") as f:
+        load = " ".join(f.read().split()[:3])
+    compilers = subprocess.run(["pgrep", "-c", "rustc"], capture_output=True, text=True).stdout.strip() or "0"
+    return {"loadavg": load, "rustc_processes": int(compilers), "rehearsal": rehearsal_running()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: fewer points, shorter runs")
+    parser.add_argument("--no-seed", action="store_true", help="reuse the seeded database")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite docs/BENCHMARKS.md from bench/results.json without measuring")
+    args = parser.parse_args()
+    if args.report_only:
+        import report
+        with open(os.path.join(ROOT, "bench", "results.json")) as f:
+            report.write(json.load(f), ROOT, os.path.join(ROOT, "docs"))
+        return
+    conc = [1, 16] if args.quick else [1, 4, 16, 64]
+    seconds = 3 if args.quick else 8
+    fixed_seconds = 4 if args.quick else 10
+    out_dir = os.path.join(TARGET, "bench")
+    os.makedirs(out_dir, exist_ok=True)
+    results = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+               "quick": args.quick, "concurrency": conc, "seconds_per_point": seconds,
+               "rehearsal_running_at_start": rehearsal_running(), "other_load_at_start": other_load()}
+
+    hashed = run([FLOOR_BIN, "hash", "--password", PASSWORD]).strip()
+    if not args.no_seed:
+        say("migrating a fresh database", DB_NAME)
+        sql(f"DROP DATABASE IF EXISTS {DB_NAME}", database="mysql")
+        Service(tag="migrate").start().stop()
+        say("seeding")
+        began = time.monotonic()
+        seed = f"SET @hash = '{hashed}';\n" + open(os.path.join(ROOT, "bench", "seed.sql"), encoding="utf-8").read()
+        subprocess.run(MYSQL + [DB_NAME], input=seed, text=True, check=True, capture_output=True)
+        results["seed_seconds"] = round(time.monotonic() - began, 1)
+    counts = sql("SELECT (SELECT COUNT(*) FROM members), (SELECT COUNT(*) FROM ledgers), "
+                 "(SELECT COUNT(*) FROM entries), (SELECT COUNT(*) FROM budgets), "
+                 "(SELECT COUNT(*) FROM schedules), (SELECT COUNT(*) FROM schedule_assignments)").split()
+    results["data_set"] = dict(zip(["members", "ledgers", "entries", "budgets", "schedules", "assignments"],
+                                   map(int, counts)))
+
+    # Tokens for the load: sessions live in Redis under this run's prefix, and
+    # the JWT secret is fixed, so they hold across the restarts below.
+    service = Service(tag="main").start()
+    try:
+        tokens = {"dashboard": login(DASHBOARD_MEMBER), "writer": login(WRITER_MEMBER)}
+    finally:
+        service.stop()
+    ops = operations(tokens)
+    results["operations"] = {}
+    results["pool_size"] = POOL_SIZE
+    service, floor_axum = None, None
+    try:
+
+        for name, op in ops.items():
+            say("capturing the SQL of", name)
+            fresh = Service(tag="main").start()
+            try:
+                settle()
+                statements, counted, answer = capture(op, f"/tmp/uliga-bench-{name}.log")
+            finally:
+                fresh.stop()
+            path = os.path.join(out_dir, f"{name}.sql")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("\n".join(statements) + "\n")
+            op["statements_file"] = path
+            results["operations"][name] = {
+                "title": op["title"], "floor": op["floor"], "query": op["body"]["query"],
+                "statements_first_request": counted, "statements_captured": len(statements),
+                "captured_sql": statements, "service": {}, "floor_results": {},
+            }
+            if name == "trivial":
+                op["floor_body"] = json.dumps(answer, separators=(",", ":"))
+
+        service = Service(tag="main").start()
+        results["startup_ms"] = round(service.startup_ms, 1)
+        time.sleep(2)
+        results["rss_idle_mib"] = round(service.rss(), 1)
+        for name, op in ops.items():
+            if name == "login":
+                # Its 19 MiB Argon2 buffers would count in the dashboard's peak RSS.
+                results["operations"][name]["statements_one_request"] = counted
+                continue
+            for _ in range(3):  # warm up: connections, prepared statements
+                post(op["body"], op["token"])
+            before = statements_total()
+            post(op["body"], op["token"])
+            results["operations"][name]["statements_one_request"] = statements_total() - before
+
+        floor_axum = subprocess.Popen([FLOOR_BIN, "axum", "--listen", FLOOR_ADDR,
+                                       "--body", ops["trivial"]["floor_body"]])
+        COMMANDS.append(" ".join(shlex.quote(p) for p in floor_axum.args))
+        time.sleep(0.5)
+
+        for name, op in ops.items():
+            entry = results["operations"][name]
+            if name == "createEntry":
+                entries_before = int(sql(f"SELECT COUNT(*) FROM entries WHERE ledger_id = {WRITE_LEDGER}"))
+            requests_total, statements_delta = 0, 0
+            for c in conc:
+                say(name, "service at concurrency", c)
+                before = statements_total()
+                point = oha(op, c, seconds)
+                point["statements"] = statements_total() - before
+                statements_delta += point["statements"]
+                requests_total += point["requests"] + point["non_200"] + sum(point["errors"].values())
+                entry["service"][c] = point
+                say(name, "floor at concurrency", c)
+                if name == "trivial":
+                    entry["floor_results"][c] = oha({"body": op["body"], "token": op["token"]}, c, seconds,
+                                                    url=f"http://{FLOOR_ADDR}/graphql")
+                elif name == "login":
+                    entry["floor_results"][c] = floor_argon2(hashed, c, seconds)
+                else:
+                    entry["floor_results"][c] = floor_sql(op["statements_file"], c, seconds)
+            entry["statements_under_load"] = statements_delta
+            entry["requests_under_load"] = requests_total
+            if name == "createEntry":
+                created = int(sql(f"SELECT COUNT(*) FROM entries WHERE ledger_id = {WRITE_LEDGER}")) - entries_before
+                entry["rows_created_by_service_and_floor"] = created
+            best = max(entry["service"].values(), key=lambda p: p["rps"])
+            rate = max(1, int(best["rps"] * 0.7))
+            say(name, "fixed rate", rate, "req/s")
+            entry["fixed_rate"] = {"rate": rate, **oha(op, 64, fixed_seconds, rate=rate)}
+            if name == "dashboard":
+                results["rss_after_dashboard_mib"] = round(service.rss(), 1)
+                results["hwm_after_dashboard_mib"] = round(service.hwm(), 1)
+        results["rss_end_mib"] = round(service.rss(), 1)
+        results["hwm_end_mib"] = round(service.hwm(), 1)
+    finally:
+        if floor_axum:
+            floor_axum.terminate()
+        if service:
+            service.stop()
+
+    # The login flood, with the real limits.
+    say("login flood with the real rate limits")
+    service = Service(real_limits=True, tag="flood").start()
+    try:
+        token = login(DASHBOARD_MEMBER)
+        probe = dict(ops["ledger"], token=token)
+        rate = max(1, int(results["operations"]["ledger"]["fixed_rate"]["rate"] / 2))
+        baseline = oha(probe, 32, fixed_seconds, rate=rate)
+        flood_body = json.dumps({"query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+                                 "variables": {"e": f"bench{LOGIN_MEMBER}@example.com", "p": PASSWORD}})
+        flood_cmd = [FLOOR_BIN, "flood", "--url", GRAPHQL, "--body", flood_body, "--concurrency", "32",
+                     "--seconds", str(fixed_seconds + 2), "--timeout", "10"]
+        COMMANDS.append(" ".join(shlex.quote(p) for p in flood_cmd))
+        flood = subprocess.Popen(flood_cmd, stdout=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        during = oha(probe, 32, fixed_seconds, rate=rate)
+        flood_out, _ = flood.communicate()
+        results["login_flood"] = {"probe_rate": rate, "baseline": baseline, "during": during,
+                                  "flood": json.loads(flood_out),
+                                  "login_per_address_hour": 100}
+    finally:
+        service.stop()
+
+    results["binary_bytes"] = os.path.getsize(SERVICE_BIN)
+    stripped = os.path.join(out_dir, "uliga.stripped")
+    subprocess.run(["strip", "-o", stripped, SERVICE_BIN], check=False)
+    results["binary_stripped_bytes"] = os.path.getsize(stripped) if os.path.exists(stripped) else None
+    results["machine"] = machine()
+    results["commit"] = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).strip()
+    results["dirty"] = bool(run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]).strip())
+    results["rehearsal_running_at_end"] = rehearsal_running()
+    results["other_load_at_end"] = other_load()
+    results["commands"] = [re.sub(r"Bearer [A-Za-z0-9._-]+", "Bearer $TOKEN", c).replace(ROOT + "/", "")
+                           for c in COMMANDS]
+    results["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+    # A quick run is a smoke test: its report stays out of the repository.
+    docs = os.path.join(out_dir, "quick") if args.quick else os.path.join(ROOT, "docs")
+    raw = os.path.join(out_dir, "quick", "results.json") if args.quick else os.path.join(ROOT, "bench", "results.json")
+    os.makedirs(os.path.dirname(raw), exist_ok=True)
+    with open(raw, "w") as f:
+        json.dump(results, f, indent=1, ensure_ascii=False)
+    import report
+    report.write(results, ROOT, docs, quick=args.quick)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    main()

@@ -1,0 +1,245 @@
+"""Writes docs/BENCHMARKS.md (from bench/BENCHMARKS.template.md) and its
+charts from the results that bench.py measured."""
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+TARGETS = {
+    "dashboard": 0.60,
+    "trivial": 0.70,
+    "createEntry": 0.50,
+}
+
+
+def best(points):
+    return max(points.values(), key=lambda p: p["rps"])
+
+
+def ms(value):
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def chart(name, op, path):
+    conc = sorted(int(c) for c in op["service"])
+    service = [op["service"][c] if c in op["service"] else op["service"][str(c)] for c in conc]
+    floor = [op["floor_results"][c] if c in op["floor_results"] else op["floor_results"][str(c)] for c in conc]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    left.plot(conc, [p["rps"] for p in service], "o-", label="service")
+    left.plot(conc, [p["rps"] for p in floor], "s--", label="floor")
+    left.set_xscale("log", base=2)
+    left.set_xlabel("concurrency")
+    left.set_ylabel("requests / s")
+    left.set_title(f"{name}: throughput")
+    left.set_ylim(bottom=0)
+    left.legend()
+    right.plot(conc, [p["p99_ms"] for p in service], "o-", label="service")
+    right.plot(conc, [p["p99_ms"] for p in floor], "s--", label="floor")
+    right.set_xscale("log", base=2)
+    right.set_xlabel("concurrency")
+    right.set_ylabel("p99 latency (ms)")
+    right.set_title(f"{name}: p99")
+    right.set_ylim(bottom=0)
+    right.legend()
+    for axis in (left, right):
+        axis.set_xticks(conc)
+        axis.set_xticklabels([str(c) for c in conc])
+        axis.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+
+def write(results, root, docs, quick=False):
+    """Writes BENCHMARKS.md and benchmarks/*.png into `docs`."""
+    charts_dir = os.path.join(docs, "benchmarks")
+    os.makedirs(charts_dir, exist_ok=True)
+    ops = results["operations"]
+    lines = []
+    add = lines.append
+
+    m = results["machine"]
+    add(f"Measured at commit `{results['commit']}`{' (with uncommitted changes)' if results['dirty'] else ''}, "
+        f"{results['started']} to {results['finished']}"
+        f"{' (quick smoke run: not the reference numbers)' if quick else ''}.")
+    add("")
+    add(f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB memory, Linux {m['kernel']}, "
+        f"MariaDB {m['mariadb']}, {m['oha']}; the load generator runs on the same machine.")
+    rehearsal = results.get("rehearsal_running_at_start") or results.get("rehearsal_running_at_end")
+    start, end = results.get("other_load_at_start"), results.get("other_load_at_end")
+    if start and end:
+        add(f"Other load on the machine: load average {start['loadavg']} at the start and {end['loadavg']} at the end "
+            f"(1, 5, 15 minutes); {start['rustc_processes']} and {end['rustc_processes']} compiler processes running; "
+            f"a deploy rehearsal {'was' if rehearsal else 'was not'} seen running at the start or the end.")
+    else:
+        add(f"Other load on the machine: {'a deploy rehearsal was running during the run' if rehearsal else 'no deploy rehearsal seen at start or end'}.")
+    add("")
+    ds = results["data_set"]
+    add(f"Data set: {ds['members']:,} members, {ds['ledgers']:,} ledgers (each member's private one and 200 "
+        f"shared ones of 2-5 members), {ds['entries']:,} entries over two years, {ds['budgets']:,} budgets, "
+        f"{ds['schedules']:,} schedules with {ds['assignments']:,} assignments"
+        + (f"; seeded in {results['seed_seconds']} s." if "seed_seconds" in results else "."))
+    add("")
+
+    add("## Targets")
+    add("")
+    add("| target | measured | verdict |")
+    add("| --- | --- | --- |")
+    for name, need in TARGETS.items():
+        service, floor = best(ops[name]["service"]), best(ops[name]["floor_results"])
+        ratio = service["rps"] / floor["rps"] if floor["rps"] else 0
+        add(f"| {name}: best throughput ≥ {need:.0%} of its floor's | {ratio:.0%} "
+            f"({service['rps']:,.0f} vs {floor['rps']:,.0f} req/s) | {verdict(ratio >= need)} |")
+    for name, op in ops.items():
+        fixed = op["fixed_rate"]
+        ratio = fixed["p99_ms"] / fixed["p50_ms"] if fixed["p50_ms"] else 0
+        add(f"| {name}: p99 ≤ 3 × p50 at 70% of saturation ({fixed['rate']:,} req/s) | "
+            f"{ratio:.1f}× (p50 {ms(fixed['p50_ms'])} ms, p99 {ms(fixed['p99_ms'])} ms) | {verdict(ratio <= 3)} |")
+    flood = results["login_flood"]
+    base, during, f = flood["baseline"], flood["during"], flood["flood"]
+    ratio = during["p99_ms"] / base["p99_ms"] if base["p99_ms"] else 0
+    add(f"| login flood: other queries' p99 within 2× of baseline | {ratio:.1f}× "
+        f"(p99 {ms(base['p99_ms'])} → {ms(during['p99_ms'])} ms) | {verdict(ratio <= 2)} |")
+    excess_ok = f["timeouts"] == 0 and f["other_errors"] == 0 and f["rate_limited"] > 0
+    add(f"| login flood: excess logins RATE_LIMITED, no time-outs | {f['signed_in']} signed in, "
+        f"{f['rate_limited']:,} RATE_LIMITED, {f['timeouts']} timed out, {f['other_errors']} other errors | "
+        f"{verdict(excess_ok)} |")
+    hwm = results["hwm_after_dashboard_mib"]
+    add(f"| RSS ≤ 60 MiB under the dashboard load | peak {hwm:.1f} MiB (VmHWM) | {verdict(hwm <= 60)} |")
+    add("")
+
+    add("## Throughput and latency against the floors")
+    add("")
+    add("Each point is a closed-loop run of "
+        f"{results['seconds_per_point']} s at the given concurrency. The service is driven by oha over HTTP; "
+        "the SQL floors are `bench_floor sql` (the captured statements replayed in a tight loop by tasks "
+        f"sharing a bb8 pool of {results.get('pool_size', 10)} diesel-async connections, the same size as the "
+        "service's pool), the axum floor is driven by oha like the service, and the login floor is "
+        "`bench_floor argon2`.")
+    add("")
+    for name, op in ops.items():
+        add(f"### {op['title']}")
+        add("")
+        add(f"Floor: {op['floor']}.")
+        add("")
+        add("| concurrency | service req/s | p50 ms | p99 ms | floor req/s | p50 ms | p99 ms | service / floor | errors |")
+        add("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        for c in sorted(op["service"], key=int):
+            s, fl = op["service"][c], op["floor_results"][c]
+            errors = s["non_200"] + sum(v for k, v in s["errors"].items() if "deadline" not in k)
+            add(f"| {c} | {s['rps']:,.0f} | {ms(s['p50_ms'])} | {ms(s['p99_ms'])} | {fl['rps']:,.0f} | "
+                f"{ms(fl['p50_ms'])} | {ms(fl['p99_ms'])} | {s['rps'] / fl['rps'] if fl['rps'] else 0:.0%} | {errors} |")
+        fixed = op["fixed_rate"]
+        add("")
+        add(f"Fixed rate {fixed['rate']:,} req/s (70% of the best measured): p50 {ms(fixed['p50_ms'])} ms, "
+            f"p99 {ms(fixed['p99_ms'])} ms, {fixed['requests']:,} answered.")
+        add("")
+        chart_path = os.path.join(charts_dir, f"{name}.png")
+        chart(name, op, chart_path)
+        add(f"![{name}: throughput and p99 against concurrency, service and floor]"
+            f"({os.path.relpath(chart_path, docs)})")
+        add("")
+
+    add("## SQL per request")
+    add("")
+    add("From `uliga_db_statements_total` in `/metrics`: the delta over one request on a warm service, "
+        "the delta over each load run above divided by its requests, and over all of them. \"First request\" "
+        "is the count for the very first request on a freshly started service (the one captured in the general "
+        "log), and \"general log\" is how many statements MariaDB logged for it (set-up statements of new "
+        "connections left out). Login is counted only on its first request: it is not warmed up, so that "
+        "its Argon2 buffers stay out of the dashboard's memory figures.")
+    add("")
+    conc = sorted(next(iter(ops.values()))["service"], key=int)
+    add("| operation | one request | first request | general log | " + " | ".join(f"per request at c={c}" for c in conc)
+        + " | all load runs |")
+    add("| --- | ---: | ---: | ---: | " + " | ".join("---:" for _ in conc) + " | ---: |")
+    for name, op in ops.items():
+        under = op["statements_under_load"] / op["requests_under_load"] if op["requests_under_load"] else 0
+        cells = []
+        for c in conc:
+            p = op["service"][c]
+            answered = p["requests"] + p["non_200"] + sum(p["errors"].values())
+            cells.append(f"{p['statements'] / answered:.3f}" if answered else "-")
+        add(f"| {name} | {op['statements_one_request']} | {op['statements_first_request']} | {op['statements_captured']} | " + " | ".join(cells)
+            + f" | {under:.3f} ({op['requests_under_load']:,} requests) |")
+    add("")
+    add("The statements each operation sent, as MariaDB's general log recorded them (and as the SQL floors replay them):")
+    add("")
+    for name, op in ops.items():
+        add(f"<details><summary>{name}: {len(op['captured_sql'])} statements</summary>")
+        add("")
+        add("```sql")
+        for statement in op["captured_sql"]:
+            add(statement)
+        add("```")
+        add("")
+        add("</details>")
+        add("")
+    if "rows_created_by_service_and_floor" in ops.get("createEntry", {}):
+        add(f"createEntry runs added {ops['createEntry']['rows_created_by_service_and_floor']:,} entries "
+            "(service and floor together), as many as the requests that were answered.")
+        add("")
+
+    add("## Login flood")
+    add("")
+    add(f"With the real limits (login attempts per client address: {flood['login_per_address_hour']} an hour), "
+        f"32 clients flood `login` for one member while oha measures `ledger(id)` at a fixed "
+        f"{flood['probe_rate']:,} req/s.")
+    add("")
+    add("| | p50 ms | p99 ms | answered | errors |")
+    add("| --- | ---: | ---: | ---: | ---: |")
+    for label, p in (("ledger(id), alone", base), ("ledger(id), during the flood", during)):
+        add(f"| {label} | {ms(p['p50_ms'])} | {ms(p['p99_ms'])} | {p['requests']:,} | "
+            f"{p['non_200'] + sum(v for k, v in p['errors'].items() if 'deadline' not in k)} |")
+    add("")
+    add(f"Flood: {f['requests']:,} logins answered ({f['rps']:,.0f} per second; p50 {ms(f['p50_ms'])} ms, "
+        f"p99 {ms(f['p99_ms'])} ms): {f['signed_in']} signed in, {f['rate_limited']:,} RATE_LIMITED, "
+        f"{f['timeouts']} timed out, {f['other_errors']} other errors.")
+    add("")
+
+    add("## Resources")
+    add("")
+    add("| | |")
+    add("| --- | --- |")
+    add(f"| start-up (exec to the first 200 from /health/ready, seeded database, migrations already applied) | {results['startup_ms']:.0f} ms |")
+    add(f"| RSS idle (2 s after start-up) | {results['rss_idle_mib']:.1f} MiB |")
+    add(f"| RSS right after the dashboard runs / peak so far (VmHWM) | {results['rss_after_dashboard_mib']:.1f} / {hwm:.1f} MiB |")
+    add(f"| RSS at the end (after the createEntry and login runs) / peak (VmHWM) | {results['rss_end_mib']:.1f} / {results['hwm_end_mib']:.1f} MiB |")
+    add(f"| release binary | {results['binary_bytes'] / 1024 / 1024:.1f} MiB "
+        + (f"({results['binary_stripped_bytes'] / 1024 / 1024:.1f} MiB stripped) |" if results.get("binary_stripped_bytes") else "|"))
+    add("")
+    add("There is no container engine on the benchmark machine, so no image is built and no image size is "
+        "given: the image is the Dockerfile's runtime base plus this binary (and the migrations, which are "
+        "embedded in it).")
+    add("")
+
+    add("## Commands")
+    add("")
+    add("Every load command of the run, in order (bench/run issues them from the repository's root, "
+        "with CARGO_TARGET_DIR=target; tokens are shortened here):")
+    add("")
+    add("```sh")
+    for command in results["commands"]:
+        add(shorten_tokens(command).replace(root.rstrip("/") + "/", ""))
+    add("```")
+    add("")
+
+    template = open(os.path.join(root, "bench", "BENCHMARKS.template.md"), encoding="utf-8").read()
+    target = os.path.join(docs, "BENCHMARKS.md")
+    with open(target, "w", encoding="utf-8") as f:
+        f.write(template.replace("{{RESULTS}}", "\n".join(lines).rstrip() + "\n"))
+    print(f"bench: wrote {os.path.relpath(target, root)}")
+
+
+def shorten_tokens(command):
+    import re
+
+    return re.sub(r"Bearer [A-Za-z0-9._-]+", "Bearer $TOKEN", command).replace(
+        "benchmark-secret-benchmark-secret-0123456789", "$JWT_SECRET")

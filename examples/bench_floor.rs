@@ -1,0 +1,286 @@
+//! The floors that `bench/run` measures the service against, built with the
+//! same crates (axum, tokio, bb8, diesel-async, argon2) as the service.
+//!
+//! Subcommands (every option is `--name value`):
+//! - `axum --listen ADDR --body JSON`: a bare axum server whose POST /graphql
+//!   answers with the fixed JSON body, as the service answers a trivial query.
+//! - `sql --url URL --file FILE --concurrency N --seconds S [--pool-size P]`:
+//!   replays the statements in FILE (one a line, as captured from the
+//!   service) in a tight loop from N tasks over a bb8 pool of P
+//!   AsyncMysqlConnections; prints throughput and latency as JSON.
+//! - `argon2 --hash HASH --password PW --concurrency N --seconds S`: the bare
+//!   Argon2id verify the login does, on tokio's blocking pool from N tasks.
+//! - `hash --password PW`: an Argon2id hash with the service's parameters.
+//! - `flood --url URL --body JSON --concurrency N --seconds S`: POSTs the
+//!   body (a login) from N tasks and counts the answers: signed in,
+//!   RATE_LIMITED, other errors, and requests that timed out.
+
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use axum::{Router, http::header, routing::post};
+use diesel_async::{
+    AsyncMysqlConnection, SimpleAsyncConnection, pooled_connection::AsyncDieselConnectionManager,
+};
+use serde_json::json;
+
+type Opts = HashMap<String, String>;
+
+fn parse(args: &[String]) -> anyhow::Result<Opts> {
+    let mut opts = Opts::new();
+    let mut it = args.iter();
+    while let Some(key) = it.next() {
+        let Some(name) = key.strip_prefix("--") else {
+            bail!("unexpected argument {key}");
+        };
+        let value = it.next().with_context(|| format!("{key} needs a value"))?;
+        opts.insert(name.to_owned(), value.clone());
+    }
+    Ok(opts)
+}
+
+fn opt<'a>(opts: &'a Opts, name: &str) -> anyhow::Result<&'a str> {
+    opts.get(name)
+        .map(String::as_str)
+        .with_context(|| format!("--{name} is required"))
+}
+
+fn num(opts: &Opts, name: &str, default: u64) -> anyhow::Result<u64> {
+    opts.get(name)
+        .map_or(Ok(default), |value| value.parse())
+        .with_context(|| format!("--{name} must be a number"))
+}
+
+/// Throughput and latency percentiles of the requests that finished.
+fn summary(mut latencies: Vec<Duration>, elapsed: Duration, errors: u64) -> serde_json::Value {
+    latencies.sort_unstable();
+    let at = |q: f64| -> f64 {
+        if latencies.is_empty() {
+            return 0.0;
+        }
+        let index = ((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1;
+        latencies[index].as_secs_f64() * 1000.0
+    };
+    json!({
+        "requests": latencies.len(),
+        "errors": errors,
+        "seconds": elapsed.as_secs_f64(),
+        "rps": latencies.len() as f64 / elapsed.as_secs_f64(),
+        "p50_ms": at(0.50),
+        "p99_ms": at(0.99),
+    })
+}
+
+/// Runs `work` from `concurrency` tasks until `seconds` have passed.
+async fn drive<F, Fut>(concurrency: u64, seconds: u64, work: F) -> serde_json::Value
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let work = Arc::new(work);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let work = work.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut errors = 0;
+                while Instant::now() < deadline {
+                    let begun = Instant::now();
+                    if work().await {
+                        latencies.push(begun.elapsed());
+                    } else {
+                        errors += 1;
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (mine, failed) = task.await.expect("a load task panicked");
+        latencies.extend(mine);
+        errors += failed;
+    }
+    summary(latencies, started.elapsed(), errors)
+}
+
+async fn bare_axum(opts: &Opts) -> anyhow::Result<()> {
+    let body: &'static str = Box::leak(opt(opts, "body")?.to_owned().into_boxed_str());
+    let app = Router::new().route(
+        "/graphql",
+        post(move || async move { ([(header::CONTENT_TYPE, "application/json")], body) }),
+    );
+    let listener = tokio::net::TcpListener::bind(opt(opts, "listen")?).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+async fn sql(opts: &Opts) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(opt(opts, "file")?)?;
+    let statements: Arc<Vec<String>> = Arc::new(
+        text.lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(str::to_owned)
+            .collect(),
+    );
+    let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new(opt(opts, "url")?);
+    let pool = bb8::Pool::builder()
+        .max_size(u32::try_from(num(opts, "pool-size", 10)?)?)
+        .test_on_check_out(false)
+        .build(manager)
+        .await?;
+    let concurrency = num(opts, "concurrency", 1)?;
+    let result = drive(concurrency, num(opts, "seconds", 10)?, move || {
+        let pool = pool.clone();
+        let statements = statements.clone();
+        async move {
+            let Ok(mut conn) = pool.get().await else {
+                return false;
+            };
+            for statement in statements.iter() {
+                if let Err(error) = conn.batch_execute(statement).await {
+                    eprintln!("sql: {error}: {statement}");
+                    return false;
+                }
+            }
+            true
+        }
+    })
+    .await;
+    println!("{result}");
+    Ok(())
+}
+
+fn verify(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+async fn argon2_verify(opts: &Opts) -> anyhow::Result<()> {
+    let hash: Arc<str> = opt(opts, "hash")?.into();
+    let password: Arc<str> = opt(opts, "password")?.into();
+    if !verify(&hash, &password) {
+        bail!("the password does not match the hash");
+    }
+    let result = drive(
+        num(opts, "concurrency", 1)?,
+        num(opts, "seconds", 10)?,
+        move || {
+            let (hash, password) = (hash.clone(), password.clone());
+            async move {
+                tokio::task::spawn_blocking(move || verify(&hash, &password))
+                    .await
+                    .unwrap_or(false)
+            }
+        },
+    )
+    .await;
+    println!("{result}");
+    Ok(())
+}
+
+fn hash(opts: &Opts) -> anyhow::Result<()> {
+    let salt = SaltString::generate(&mut OsRng);
+    let hashed = Argon2::default()
+        .hash_password(opt(opts, "password")?.as_bytes(), &salt)
+        .map_err(|error| anyhow::anyhow!("argon2: {error}"))?;
+    println!("{hashed}");
+    Ok(())
+}
+
+#[derive(Default)]
+struct Outcomes {
+    signed_in: u64,
+    rate_limited: u64,
+    other_errors: u64,
+    timeouts: u64,
+    latencies: Vec<Duration>,
+}
+
+async fn flood(opts: &Opts) -> anyhow::Result<()> {
+    let url = opt(opts, "url")?.to_owned();
+    let body = opt(opts, "body")?.to_owned();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(num(opts, "timeout", 10)?))
+        .build()?;
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(num(opts, "seconds", 10)?);
+    let tasks: Vec<_> = (0..num(opts, "concurrency", 16)?)
+        .map(|_| {
+            let (client, url, body) = (client.clone(), url.clone(), body.clone());
+            tokio::spawn(async move {
+                let mut outcomes = Outcomes::default();
+                while Instant::now() < deadline {
+                    let begun = Instant::now();
+                    let answer = client
+                        .post(&url)
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await;
+                    let text = match answer {
+                        Ok(response) => response.text().await,
+                        Err(error) => Err(error),
+                    };
+                    match text {
+                        Err(error) if error.is_timeout() => outcomes.timeouts += 1,
+                        Err(_) => outcomes.other_errors += 1,
+                        Ok(text) if text.contains("\"RATE_LIMITED\"") => outcomes.rate_limited += 1,
+                        Ok(text) if text.contains("\"accessToken\"") => outcomes.signed_in += 1,
+                        Ok(_) => outcomes.other_errors += 1,
+                    }
+                    outcomes.latencies.push(begun.elapsed());
+                }
+                outcomes
+            })
+        })
+        .collect();
+    let mut all = Outcomes::default();
+    for task in tasks {
+        let one = task.await?;
+        all.signed_in += one.signed_in;
+        all.rate_limited += one.rate_limited;
+        all.other_errors += one.other_errors;
+        all.timeouts += one.timeouts;
+        all.latencies.extend(one.latencies);
+    }
+    let mut result = summary(all.latencies, started.elapsed(), all.other_errors);
+    result["signed_in"] = json!(all.signed_in);
+    result["rate_limited"] = json!(all.rate_limited);
+    result["other_errors"] = json!(all.other_errors);
+    result["timeouts"] = json!(all.timeouts);
+    println!("{result}");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        bail!("usage: bench_floor axum|sql|argon2|hash|flood --option value ...");
+    };
+    let opts = parse(rest)?;
+    match command.as_str() {
+        "axum" => bare_axum(&opts).await,
+        "sql" => sql(&opts).await,
+        "argon2" => argon2_verify(&opts).await,
+        "hash" => hash(&opts),
+        "flood" => flood(&opts).await,
+        other => bail!("unknown subcommand {other}"),
+    }
+}
