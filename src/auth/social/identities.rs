@@ -76,10 +76,9 @@ pub async fn insert(
                 "idToken",
                 "이 소셜 계정은 이미 다른 회원에게 연결되어 있습니다.",
             ),
-            Some("uq_member_identities_member_provider") => AppError::conflict(
-                "provider",
-                "이미 이 제공자의 계정이 연결되어 있습니다.",
-            ),
+            Some("uq_member_identities_member_provider") => {
+                AppError::conflict("provider", "이미 이 제공자의 계정이 연결되어 있습니다.")
+            }
             _ => error.into(),
         })?;
     Ok(())

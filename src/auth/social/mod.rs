@@ -195,11 +195,7 @@ impl SocialMutation {
 
     /// Unlinks the member's account of `provider`; refused when it is their
     /// last way to sign in (no password and no other linked account).
-    async fn unlink_social_account(
-        &self,
-        ctx: &Context<'_>,
-        provider: LoginType,
-    ) -> AppResult<Me> {
+    async fn unlink_social_account(&self, ctx: &Context<'_>, provider: LoginType) -> AppResult<Me> {
         let viewer = ctx.viewer()?;
         let services = ctx.services();
         let member_id = viewer.member_id;

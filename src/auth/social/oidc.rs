@@ -75,9 +75,7 @@ pub struct Oidc {
 
 impl Oidc {
     pub fn new(config: &OidcConfig) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .build()?;
+        let http = reqwest::Client::builder().timeout(FETCH_TIMEOUT).build()?;
         let provider = |config: &OidcProviderConfig| Provider {
             config: config.clone(),
             cache: Mutex::new(KeyCache {
