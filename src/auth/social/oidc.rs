@@ -28,6 +28,7 @@ use crate::{
 
 const INVALID_TOKEN: &str = "소셜 로그인 정보를 확인할 수 없습니다. 다시 시도해 주세요.";
 const LEEWAY_SECONDS: u64 = 5;
+const GOOGLE_ISSUER: &str = "https://accounts.google.com";
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What a verified ID token tells us about the person.
@@ -131,7 +132,12 @@ impl Oidc {
 
         let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = LEEWAY_SECONDS;
-        validation.set_issuer(&[&provider.config.issuer]);
+        // Google documents both forms of its issuer.
+        let mut issuers = vec![provider.config.issuer.as_str()];
+        if login_type == LoginType::Google && provider.config.issuer == GOOGLE_ISSUER {
+            issuers.push("accounts.google.com");
+        }
+        validation.set_issuer(&issuers);
         validation.set_audience(&provider.config.client_ids);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let claims = decode::<IdClaims>(id_token, &key, &validation)

@@ -60,6 +60,8 @@ fn jwk(kid: &str, pem: &str) -> Value {
     })
 }
 
+type JwksState = (Arc<Mutex<Vec<Value>>>, Arc<Mutex<u32>>);
+
 /// A local OpenID provider: its JWKS can be changed (a key rotation).
 struct Provider {
     issuer: &'static str,
@@ -73,21 +75,15 @@ impl Provider {
     async fn start(issuer: &'static str, client: &'static str, keys: Vec<Value>) -> Self {
         let keys = Arc::new(Mutex::new(keys));
         let fetches = Arc::new(Mutex::new(0));
-        let app =
-            Router::new()
-                .route(
-                    "/jwks",
-                    get(
-                        |State((keys, fetches)): State<(
-                            Arc<Mutex<Vec<Value>>>,
-                            Arc<Mutex<u32>>,
-                        )>| async move {
-                            *fetches.lock().unwrap() += 1;
-                            Json(json!({ "keys": keys.lock().unwrap().clone() }))
-                        },
-                    ),
-                )
-                .with_state((keys.clone(), fetches.clone()));
+        let app = Router::new()
+            .route(
+                "/jwks",
+                get(|State((keys, fetches)): State<JwksState>| async move {
+                    *fetches.lock().unwrap() += 1;
+                    Json(json!({ "keys": keys.lock().unwrap().clone() }))
+                }),
+            )
+            .with_state((keys.clone(), fetches.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/jwks", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
