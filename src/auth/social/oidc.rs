@@ -185,9 +185,10 @@ impl Oidc {
         if !may_fetch {
             return Ok(None);
         }
-        let keys = self.fetch(&provider.config.jwks_url).await?;
-        cache.keys = keys;
+        // A failed fetch counts too: a provider that is down is not asked
+        // again on every request, and the keys we had stay in use.
         cache.fetched_at = Some(Instant::now());
+        cache.keys = self.fetch(&provider.config.jwks_url).await?;
         Ok(cache.keys.get(kid).cloned())
     }
 
