@@ -27,6 +27,7 @@ pub struct Services {
     pub clock: Clock,
     pub tokens: TokenKeys,
     pub hub: Arc<Hub>,
+    pub oidc: Arc<crate::auth::social::oidc::Oidc>,
 }
 
 impl Services {
@@ -69,6 +70,7 @@ impl AppState {
             hub,
             clock: Clock::new(config.time_zone),
             tokens: TokenKeys::new(&config.auth.jwt_secret),
+            oidc: Arc::new(crate::auth::social::oidc::Oidc::new(&config.oidc)?),
             config: Arc::new(config),
             db,
             redis,

@@ -16,6 +16,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub limits: RateLimits,
     pub api: ApiConfig,
+    pub oidc: OidcConfig,
     /// `TIME_ZONE`: the zone in which "today" is counted (schedules, reminders).
     pub time_zone: Tz,
     /// `SHUTDOWN_TIMEOUT_SECONDS`: how long in-flight requests may finish after SIGTERM.
@@ -175,6 +176,44 @@ pub struct ApiConfig {
     pub cors_allowed_origins: Vec<String>,
 }
 
+/// Social sign-in: the OpenID Connect providers whose ID tokens are accepted.
+#[derive(Clone, Debug)]
+pub struct OidcConfig {
+    pub google: OidcProviderConfig,
+    pub kakao: OidcProviderConfig,
+    /// `OIDC_JWKS_MIN_REFETCH_SECONDS` (60): an unknown `kid` refetches a
+    /// provider's keys at most this often.
+    pub jwks_min_refetch: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct OidcProviderConfig {
+    /// `GOOGLE_OIDC_ISSUER` (https://accounts.google.com) /
+    /// `KAKAO_OIDC_ISSUER` (https://kauth.kakao.com): the `iss` required.
+    pub issuer: String,
+    /// `GOOGLE_OIDC_JWKS_URL` (https://www.googleapis.com/oauth2/v3/certs) /
+    /// `KAKAO_OIDC_JWKS_URL` (https://kauth.kakao.com/.well-known/jwks.json).
+    pub jwks_url: String,
+    /// `GOOGLE_CLIENT_IDS` / `KAKAO_CLIENT_IDS`: comma-separated client ids
+    /// (app keys) accepted as `aud`. Empty: sign-in with the provider is off.
+    pub client_ids: Vec<String>,
+}
+
+impl OidcProviderConfig {
+    fn from_env(prefix: &str, issuer: &str, jwks_url: &str) -> Self {
+        Self {
+            issuer: string_or(&format!("{prefix}_OIDC_ISSUER"), issuer),
+            jwks_url: string_or(&format!("{prefix}_OIDC_JWKS_URL"), jwks_url),
+            client_ids: string_or(&format!("{prefix}_CLIENT_IDS"), "")
+                .split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(String::from)
+                .collect(),
+        }
+    }
+}
+
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         let jwt_secret = match var("JWT_SECRET") {
@@ -274,6 +313,19 @@ impl Config {
                 ws_init_timeout: seconds_or("WS_INIT_TIMEOUT_SECONDS", 10)?,
                 ws_max_connections: parse_or("WS_MAX_CONNECTIONS", "10000")?,
                 ws_token_grace: seconds_or("WS_TOKEN_GRACE_SECONDS", 30)?,
+            },
+            oidc: OidcConfig {
+                google: OidcProviderConfig::from_env(
+                    "GOOGLE",
+                    "https://accounts.google.com",
+                    "https://www.googleapis.com/oauth2/v3/certs",
+                ),
+                kakao: OidcProviderConfig::from_env(
+                    "KAKAO",
+                    "https://kauth.kakao.com",
+                    "https://kauth.kakao.com/.well-known/jwks.json",
+                ),
+                jwks_min_refetch: seconds_or("OIDC_JWKS_MIN_REFETCH_SECONDS", 60)?,
             },
             time_zone: parse_or("TIME_ZONE", "Asia/Seoul")?,
             shutdown_timeout: seconds_or("SHUTDOWN_TIMEOUT_SECONDS", 30)?,

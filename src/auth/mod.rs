@@ -9,5 +9,6 @@ pub mod secrets;
 pub mod sessions;
 pub mod signin;
 pub mod signup;
+pub mod social;
 pub mod tokens;
 pub mod verification;

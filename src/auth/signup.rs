@@ -229,7 +229,15 @@ impl SignUpMutation {
             ));
         }
         let password_hash = password::hash(password.expose().to_owned()).await?;
-        let member_id = create_member(services, email, user_name, nick_name, password_hash).await?;
+        let member_id = create_member(
+            services,
+            email,
+            user_name,
+            nick_name,
+            Some(password_hash),
+            None,
+        )
+        .await?;
         // Only a successful sign-up uses the token up.
         verification.use_up_token(&input.verification_token).await?;
 
@@ -243,13 +251,16 @@ impl SignUpMutation {
 }
 
 /// One transaction: the member, their private ledger with its categories, and
-/// a notification for each invitation already waiting for their email.
-async fn create_member(
+/// a notification for each invitation already waiting for their email. A
+/// member who signs up with a social provider has no password and its
+/// identity instead.
+pub(crate) async fn create_member(
     services: &Services,
     email: Email,
     user_name: UserName,
     nick_name: NickName,
-    password_hash: String,
+    password_hash: Option<String>,
+    identity: Option<(LoginType, String)>,
 ) -> AppResult<crate::ids::MemberId> {
     let now = services.clock.now_naive();
     services
@@ -262,13 +273,22 @@ async fn create_member(
                         email: email.as_str(),
                         nick_name: nick_name.as_str(),
                         user_name: user_name.as_str(),
-                        password_hash: Some(&password_hash),
-                        login_type: "EMAIL",
+                        password_hash: password_hash.as_deref(),
+                        login_type: identity
+                            .as_ref()
+                            .map_or(LoginType::Email, |(provider, _)| *provider)
+                            .as_db(),
                         created_at: now,
                         updated_at: now,
                     },
                 )
                 .await?;
+                if let Some((provider, subject)) = &identity {
+                    crate::auth::social::identities::insert(
+                        conn, member_id, *provider, subject, now,
+                    )
+                    .await?;
+                }
                 create_private_ledger(conn, member_id, user_name.as_str(), now).await?;
                 let waiting = pending_for_email(conn, &email.normalized(), now).await?;
                 let notifications: Vec<NewNotification> = waiting

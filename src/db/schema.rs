@@ -145,6 +145,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    member_identities (id) {
+        id -> BigInt,
+        member_id -> BigInt,
+        provider -> Varchar,
+        subject -> Varchar,
+        created_at -> Datetime,
+    }
+}
+
+diesel::joinable!(member_identities -> members (member_id));
 diesel::joinable!(ledger_members -> ledgers (ledger_id));
 diesel::joinable!(ledger_members -> members (member_id));
 diesel::joinable!(categories -> ledgers (ledger_id));
@@ -158,6 +169,7 @@ diesel::joinable!(invitations -> ledgers (ledger_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     members,
+    member_identities,
     ledgers,
     ledger_members,
     invitations,

@@ -14,6 +14,7 @@ use crate::{
         reset::ResetMutation,
         signin::SignInMutation,
         signup::{SignUpMutation, SignUpQuery},
+        social::SocialMutation,
     },
     budget::resolvers::BudgetMutation,
     category::resolvers::CategoryMutation,
@@ -39,6 +40,7 @@ pub struct Query(
 pub struct Mutation(
     SignUpMutation,
     SignInMutation,
+    SocialMutation,
     ResetMutation,
     ProfileMutation,
     LedgerMutation,

@@ -30,6 +30,14 @@ impl LoginType {
             _ => Self::Email,
         }
     }
+
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Self::Email => "EMAIL",
+            Self::Google => "GOOGLE",
+            Self::Kakao => "KAKAO",
+        }
+    }
 }
 
 pub struct Me(pub MemberRow);
@@ -58,6 +66,19 @@ impl Me {
 
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
+    }
+
+    /// The social providers (GOOGLE, KAKAO) linked to this account, in the
+    /// order they were linked.
+    async fn social_accounts(&self, ctx: &Context<'_>) -> AppResult<Vec<LoginType>> {
+        let mut conn = ctx.services().db.read().await?;
+        crate::auth::social::identities::providers_of(&mut conn, self.0.member_id()).await
+    }
+
+    /// Whether the account has a password (an account made with a social
+    /// provider has none until one is set).
+    async fn has_password(&self) -> bool {
+        self.0.password_hash.is_some()
     }
 
     async fn private_ledger(&self, ctx: &Context<'_>) -> AppResult<Ledger> {

@@ -2,4 +2,5 @@ mod reset;
 mod sessions;
 mod signin;
 mod signup;
+mod social;
 mod tokens;

@@ -4,7 +4,10 @@ use reqwest::{StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 use uliga::{
     app::AppState,
-    config::{ApiConfig, AuthConfig, Config, DatabaseConfig, MailConfig, RateLimits, RedisConfig},
+    config::{
+        ApiConfig, AuthConfig, Config, DatabaseConfig, MailConfig, OidcConfig, OidcProviderConfig,
+        RateLimits, RedisConfig,
+    },
 };
 
 use super::{
@@ -90,6 +93,20 @@ fn base_config(database: &str, redis_prefix: &str, smtp_port: u16) -> Config {
             ws_init_timeout: Duration::from_secs(10),
             ws_max_connections: 1000,
             ws_token_grace: Duration::from_secs(30),
+        },
+        // Social sign-in is off unless a test points it at its own provider.
+        oidc: OidcConfig {
+            google: OidcProviderConfig {
+                issuer: "https://accounts.google.com".into(),
+                jwks_url: "http://127.0.0.1:9/jwks".into(),
+                client_ids: Vec::new(),
+            },
+            kakao: OidcProviderConfig {
+                issuer: "https://kauth.kakao.com".into(),
+                jwks_url: "http://127.0.0.1:9/jwks".into(),
+                client_ids: Vec::new(),
+            },
+            jwks_min_refetch: Duration::from_secs(60),
         },
         time_zone: chrono_tz::Asia::Seoul,
         shutdown_timeout: Duration::from_secs(1),

@@ -6,7 +6,9 @@ pub mod ledgers;
 mod mail;
 pub mod topology;
 
-pub use app::{PASSWORD, Session, TestApp, VERIFICATION_SUBJECT, extract_code, session_from};
+pub use app::{
+    JWT_SECRET, PASSWORD, Session, TestApp, VERIFICATION_SUBJECT, extract_code, session_from,
+};
 pub use mail::{MailSink, ReceivedMail};
 
 use serde_json::Value;
