@@ -11,7 +11,7 @@ use crate::support::{
 };
 
 /// Mutations that are not scoped to a ledger or an object of one.
-const NOT_LEDGER_SCOPED: [&str; 13] = [
+const NOT_LEDGER_SCOPED: [&str; 17] = [
     "sendVerificationCode",
     "verifyEmail",
     "signUp",
@@ -25,6 +25,11 @@ const NOT_LEDGER_SCOPED: [&str; 13] = [
     "changePassword",
     "deleteAccount",
     "createLedger",
+    // The member's own sign-in identities.
+    "socialSignIn",
+    "completeSocialSignUp",
+    "linkSocialAccount",
+    "unlinkSocialAccount",
 ];
 
 const INTROSPECTION: &str = r#"{ __schema {
