@@ -109,7 +109,9 @@ class Service:
         if not real_limits:
             for key in ("RATE_LIMIT_LOGIN_FAILURES_PER_EMAIL", "RATE_LIMIT_LOGIN_PER_ADDRESS_HOUR",
                         "RATE_LIMIT_LOOKUP_PER_ADDRESS_MINUTE", "RATE_LIMIT_CODE_PER_EMAIL_HOUR",
-                        "RATE_LIMIT_CODE_PER_ADDRESS_HOUR", "RATE_LIMIT_RESET_PER_EMAIL_HOUR"):
+                        "RATE_LIMIT_CODE_PER_ADDRESS_HOUR", "RATE_LIMIT_RESET_PER_EMAIL_HOUR",
+                        "RATE_LIMIT_PUBLIC_PER_ADDRESS_MINUTE",
+                        "RATE_LIMIT_MUTATIONS_PER_MEMBER_MINUTE"):
                 self.env[key] = "1000000000"
         else:
             for key in list(self.env):
