@@ -41,49 +41,15 @@ export GRAPHIQL_ENABLED=true INTROSPECTION_ENABLED=true GRAPHIQL_ASSETS_DIR="$PW
 live_server_start browser
 base=${LIVE_URL%/graphql}
 
-gql() { # query, variables JSON, [token] -> response body
-  local body
-  body=$(python3 -c 'import json, sys; print(json.dumps({"query": sys.argv[1], "variables": json.loads(sys.argv[2])}))' "$1" "$2")
-  curl -sS --max-time 30 -H 'Content-Type: application/json' ${3:+-H "Authorization: Bearer $3"} \
-    --data "$body" "$LIVE_URL"
-}
-json_at() {
-  python3 -c '
-import json, sys
-value = json.load(sys.stdin)
-for key in sys.argv[1].split("."):
-    value = value[int(key)] if isinstance(value, list) else value[key]
-print(value)' "$1"
-}
-sign_up() { # email, nickname -> access token
-  local email=$1 code="" verification
-  gql 'mutation($email: String!) { sendVerificationCode(email: $email) { email } }' \
-    "{\"email\": \"$email\"}" >/dev/null
-  for _ in $(seq 50); do
-    code=$(live_server_code "$email" || true)
-    [ -n "$code" ] && break
-    sleep 0.2
-  done
-  if [ -z "$code" ]; then
-    echo "check-graphiql: no verification code for $email in the server log" >&2
-    return 1
-  fi
-  verification=$(gql 'mutation($email: String!, $code: String!) { verifyEmail(email: $email, code: $code) { verificationToken } }' \
-    "{\"email\": \"$email\", \"code\": \"$code\"}" | json_at data.verifyEmail.verificationToken)
-  gql 'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }' \
-    "{\"input\": {\"email\": \"$email\", \"password\": \"$password\", \"userName\": \"브라우저\", \"nickName\": \"$2\", \"verificationToken\": \"$verification\"}}" |
-    json_at data.signUp.accessToken
-}
-
 step "sign up two members through the API"
 suffix=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
 password="abcd1234!"
 member="browser-$suffix@example.com"
 inviter="inviter-$suffix@example.com"
-sign_up "$member" "b$suffix" >/dev/null
-inviter_token=$(sign_up "$inviter" "i$suffix")
-ledger=$(gql 'mutation { createLedger(input: { name: "함께", relationship: "친구" }) { id } }' '{}' "$inviter_token" |
-  json_at data.createLedger.id)
+live_sign_up "$member" "b$suffix" 브라우저 "$password" >/dev/null
+inviter_token=$(live_sign_up "$inviter" "i$suffix" 브라우저 "$password")
+ledger=$(live_gql 'mutation { createLedger(input: { name: "함께", relationship: "친구" }) { id } }' '{}' "$inviter_token" |
+  live_json_at data.createLedger.id)
 echo "members $member (signs in in the browser) and $inviter (invites to ledger $ledger)"
 
 step "the playground in Chromium ($(chromium --version 2>/dev/null | head -n 1))"

@@ -34,47 +34,14 @@ if [ "$("$venv/bin/st" --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -n 
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
-py="$venv/bin/python"
 
 # shellcheck source=scripts/live-server.sh
 source scripts/live-server.sh
 live_server_start fuzz
 
-# POSTs a GraphQL document with JSON variables; prints the response body.
-gql() {
-  local body
-  body=$("$py" -c 'import json, sys; print(json.dumps({"query": sys.argv[1], "variables": json.loads(sys.argv[2])}))' "$1" "$2")
-  curl -sS --max-time 30 -H 'Content-Type: application/json' --data "$body" "$LIVE_URL"
-}
-# Prints the value at a dotted path of a JSON document on stdin; fails when absent.
-json_at() {
-  "$py" -c '
-import json, sys
-value = json.load(sys.stdin)
-for key in sys.argv[1].split("."):
-    value = value[key]
-print(value)' "$1"
-}
-
 step "sign up a member through the API"
 email="fuzz-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')@example.com"
-gql 'mutation($email: String!) { sendVerificationCode(email: $email) { email } }' \
-  "{\"email\": \"$email\"}" >/dev/null
-code=""
-for _ in $(seq 50); do
-  code=$(live_server_code "$email" || true)
-  [ -n "$code" ] && break
-  sleep 0.2
-done
-if [ -z "$code" ]; then
-  echo "fuzz-graphql: no verification code for $email in the server log" >&2
-  exit 1
-fi
-verification=$(gql 'mutation($email: String!, $code: String!) { verifyEmail(email: $email, code: $code) { verificationToken } }' \
-  "{\"email\": \"$email\", \"code\": \"$code\"}" | json_at data.verifyEmail.verificationToken)
-token=$(gql 'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }' \
-  "{\"input\": {\"email\": \"$email\", \"password\": \"abcd1234!\", \"userName\": \"퍼징\", \"nickName\": \"fuzz$RANDOM\", \"verificationToken\": \"$verification\"}}" |
-  json_at data.signUp.accessToken)
+token=$(live_sign_up "$email" "fuzz$RANDOM" 퍼징 "abcd1234!")
 echo "signed up $email"
 
 step "schemathesis run ($phases, $max_examples examples per operation)"

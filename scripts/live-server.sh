@@ -136,3 +136,46 @@ live_server_code() {
     END { if (code != "") print code; else exit 1 }
   ' "$LIVE_LOG"
 }
+
+# POSTs a GraphQL document with JSON variables (and an optional bearer token) to the
+# live server; prints the response body.
+live_gql() { # query, variables JSON, [token]
+  local body
+  body=$(python3 -c 'import json, sys; print(json.dumps({"query": sys.argv[1], "variables": json.loads(sys.argv[2])}))' "$1" "$2")
+  curl -sS --max-time 30 -H 'Content-Type: application/json' ${3:+-H "Authorization: Bearer $3"} \
+    --data "$body" "$LIVE_URL"
+}
+
+# Prints the value at a dotted path (list indexes as numbers) of the JSON document on
+# stdin; fails when it is absent.
+live_json_at() {
+  python3 -c '
+import json, sys
+value = json.load(sys.stdin)
+for key in sys.argv[1].split("."):
+    value = value[int(key)] if isinstance(value, list) else value[key]
+print(value)' "$1"
+}
+
+# Signs a member up through the API (the code read from the server log); prints the
+# access token.
+# shellcheck disable=SC2016 # GraphQL documents name their $variables in single quotes.
+live_sign_up() { # email, nickname, user name, password
+  local email=$1 code="" verification
+  live_gql 'mutation($email: String!) { sendVerificationCode(email: $email) { email } }' \
+    "{\"email\": \"$email\"}" >/dev/null
+  for _ in $(seq 50); do
+    code=$(live_server_code "$email" || true)
+    [ -n "$code" ] && break
+    sleep 0.2
+  done
+  if [ -z "$code" ]; then
+    live_say "no verification code for $email in the server log"
+    return 1
+  fi
+  verification=$(live_gql 'mutation($email: String!, $code: String!) { verifyEmail(email: $email, code: $code) { verificationToken } }' \
+    "{\"email\": \"$email\", \"code\": \"$code\"}" | live_json_at data.verifyEmail.verificationToken)
+  live_gql 'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }' \
+    "{\"input\": {\"email\": \"$email\", \"password\": \"$4\", \"userName\": \"$3\", \"nickName\": \"$2\", \"verificationToken\": \"$verification\"}}" |
+    live_json_at data.signUp.accessToken
+}
