@@ -139,6 +139,21 @@ impl Node {
         self.health.borrow().in_rotation
     }
 
+    /// Whether the last probe saw this node past `position` (read in place:
+    /// this is on every read's path).
+    pub fn has_applied(&self, position: &Position) -> bool {
+        self.health
+            .borrow()
+            .applied
+            .as_ref()
+            .is_some_and(|applied| applied.covers(position))
+    }
+
+    /// The lag the last probe saw, when known.
+    pub fn lag(&self) -> Option<Duration> {
+        self.health.borrow().lag
+    }
+
     pub fn watch(&self) -> watch::Receiver<Health> {
         self.health.subscribe()
     }

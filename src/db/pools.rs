@@ -199,11 +199,7 @@ impl Database {
         scope: &ReadScope,
         floor: &Position,
     ) -> Reached {
-        let already = scope.is_confirmed(replica.index)
-            || replica
-                .health()
-                .applied
-                .is_some_and(|applied| applied.covers(floor));
+        let already = scope.is_confirmed(replica.index) || replica.has_applied(floor);
         if already {
             metrics::counter!("uliga_gtid_waits_total", "outcome" => "already_applied")
                 .increment(1);
@@ -213,8 +209,7 @@ impl Database {
         // at its last probe cannot apply a write made since in time: waiting
         // on it would only add the timeout. Another replica may do better.
         if replica
-            .health()
-            .lag
+            .lag()
             .is_some_and(|lag| lag > self.inner.gtid_wait_timeout)
         {
             metrics::counter!("uliga_gtid_waits_total", "outcome" => "skipped_lagging")
