@@ -11,9 +11,10 @@
 //! - `argon2 --hash HASH --password PW --concurrency N --seconds S`: the bare
 //!   Argon2id verify the login does, on tokio's blocking pool from N tasks.
 //! - `hash --password PW`: an Argon2id hash with the service's parameters.
-//! - `flood --url URL --body JSON --concurrency N --seconds S`: POSTs the
-//!   body (a login) from N tasks and counts the answers: signed in,
-//!   RATE_LIMITED, other errors, and requests that timed out.
+//! - `flood --url URL --body JSON --rate R --addresses A --seconds S`: POSTs
+//!   the body (a login; `{n}` becomes the request's number) R times a
+//!   second from A client addresses, and counts the answers: signed in,
+//!   wrong credentials, RATE_LIMITED, other errors, and time-outs.
 
 use std::{
     collections::HashMap,
@@ -206,61 +207,82 @@ fn hash(opts: &Opts) -> anyhow::Result<()> {
 #[derive(Default)]
 struct Outcomes {
     signed_in: u64,
+    wrong_credentials: u64,
     rate_limited: u64,
     other_errors: u64,
     timeouts: u64,
     latencies: Vec<Duration>,
 }
 
+impl Outcomes {
+    fn count(&mut self, answer: Result<String, reqwest::Error>, took: Duration) {
+        match answer {
+            Err(error) if error.is_timeout() => self.timeouts += 1,
+            Err(_) => self.other_errors += 1,
+            Ok(text) if text.contains("\"RATE_LIMITED\"") => self.rate_limited += 1,
+            Ok(text) if text.contains("\"UNAUTHENTICATED\"") => self.wrong_credentials += 1,
+            Ok(text) if text.contains("\"accessToken\"") => self.signed_in += 1,
+            Ok(_) => self.other_errors += 1,
+        }
+        self.latencies.push(took);
+    }
+}
+
+/// An open-loop flood: `rate` logins a second, each sent when due whatever
+/// the answers so far, as an attack does. Request n replaces `{n}` in the
+/// body (so each may name another account) and comes from client address
+/// n mod `addresses`, given in X-Forwarded-For (the service trusts it
+/// behind its proxy), so that the per-address limits do not stop it alone.
 async fn flood(opts: &Opts) -> anyhow::Result<()> {
     let url = opt(opts, "url")?.to_owned();
     let body = opt(opts, "body")?.to_owned();
+    let rate = num(opts, "rate", 200)?.max(1);
+    let addresses = num(opts, "addresses", 1)?.max(1);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(num(opts, "timeout", 10)?))
         .build()?;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(num(opts, "seconds", 10)?);
-    let tasks: Vec<_> = (0..num(opts, "concurrency", 16)?)
-        .map(|_| {
-            let (client, url, body) = (client.clone(), url.clone(), body.clone());
-            tokio::spawn(async move {
-                let mut outcomes = Outcomes::default();
-                while Instant::now() < deadline {
-                    let begun = Instant::now();
-                    let answer = client
-                        .post(&url)
-                        .header(header::CONTENT_TYPE, "application/json")
-                        .body(body.clone())
-                        .send()
-                        .await;
-                    let text = match answer {
-                        Ok(response) => response.text().await,
-                        Err(error) => Err(error),
-                    };
-                    match text {
-                        Err(error) if error.is_timeout() => outcomes.timeouts += 1,
-                        Err(_) => outcomes.other_errors += 1,
-                        Ok(text) if text.contains("\"RATE_LIMITED\"") => outcomes.rate_limited += 1,
-                        Ok(text) if text.contains("\"accessToken\"") => outcomes.signed_in += 1,
-                        Ok(_) => outcomes.other_errors += 1,
-                    }
-                    outcomes.latencies.push(begun.elapsed());
-                }
-                outcomes
-            })
-        })
-        .collect();
+    let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = Vec::new();
+    for n in 0_u64.. {
+        ticks.tick().await;
+        if Instant::now() >= deadline {
+            break;
+        }
+        let address = n % addresses;
+        let forwarded = format!(
+            "10.{}.{}.{}",
+            address >> 16 & 255,
+            address >> 8 & 255,
+            address & 255
+        );
+        let request = client
+            .post(&url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-forwarded-for", forwarded)
+            .body(body.replace("{n}", &n.to_string()));
+        tasks.push(tokio::spawn(async move {
+            let begun = Instant::now();
+            let answer = match request.send().await {
+                Ok(response) => response.text().await,
+                Err(error) => Err(error),
+            };
+            (answer, begun.elapsed())
+        }));
+    }
     let mut all = Outcomes::default();
     for task in tasks {
-        let one = task.await?;
-        all.signed_in += one.signed_in;
-        all.rate_limited += one.rate_limited;
-        all.other_errors += one.other_errors;
-        all.timeouts += one.timeouts;
-        all.latencies.extend(one.latencies);
+        let (answer, took) = task.await?;
+        all.count(answer, took);
     }
-    let mut result = summary(all.latencies, started.elapsed(), all.other_errors);
+    let errors = all.other_errors + all.timeouts;
+    let mut result = summary(all.latencies, started.elapsed(), errors);
+    result["rate"] = json!(rate);
+    result["addresses"] = json!(addresses);
     result["signed_in"] = json!(all.signed_in);
+    result["wrong_credentials"] = json!(all.wrong_credentials);
     result["rate_limited"] = json!(all.rate_limited);
     result["other_errors"] = json!(all.other_errors);
     result["timeouts"] = json!(all.timeouts);

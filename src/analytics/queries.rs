@@ -11,20 +11,13 @@ use crate::{
     category::model::CategoryRow,
     db::{
         Conn,
+        money::sum_money,
         schema::{budgets, categories, entries, ledger_members},
     },
     error::AppResult,
     ids::{LedgerId, MemberId},
     ledger::scope::viewer_ledger,
 };
-
-diesel::define_sql_function! {
-    /// SUM over money. MySQL returns a DECIMAL, which diesel reads into i64
-    /// (and reports as an error if it ever did not fit).
-    #[aggregate]
-    #[sql_name = "SUM"]
-    fn sum_money(amount: diesel::sql_types::BigInt) -> diesel::sql_types::Nullable<diesel::sql_types::BigInt>;
-}
 
 /// Whose ledger a query reads, as the viewer sees it.
 #[derive(Clone, Copy, Debug)]

@@ -48,6 +48,6 @@ pub fn with_access_token(
         access_token_expires_at: access.expires_at.into(),
         refresh_token: refresh.token,
         refresh_token_expires_at: refresh.expires_at.into(),
-        me: Me(member),
+        me: Me::loaded(member),
     })
 }

@@ -58,6 +58,10 @@ impl SignInMutation {
         // Once an email has too many failures, even the right password waits
         // for the window to pass.
         failures.check(&services.redis).await?;
+        // A place in the hashing queue first: when logins flood in faster
+        // than they can be hashed, the excess is refused here, before it
+        // costs a database read.
+        let hashing = password::reserve()?;
 
         let member = {
             let mut conn = services.db.primary().await?;
@@ -66,7 +70,7 @@ impl SignInMutation {
         let hash = member
             .as_ref()
             .and_then(|member| member.password_hash.clone());
-        if !password::verify(hash, password).await? {
+        if !hashing.verify(hash, password).await? {
             // Counting this failure may itself trip the limit; the answer for
             // this attempt is still the plain "wrong credentials".
             match failures.hit(&services.redis).await {

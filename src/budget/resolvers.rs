@@ -23,6 +23,21 @@ pub struct Budget {
     pub remaining: Money,
 }
 
+impl Budget {
+    fn new(period: YearMonth, amount: i64, spent: i64) -> AppResult<Self> {
+        let remaining = amount
+            .checked_sub(spent)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("budget arithmetic overflow")))?;
+        Ok(Self {
+            year: period.year,
+            month: i32::try_from(period.month).unwrap_or_default(),
+            amount: Money(amount),
+            spent: Money(spent),
+            remaining: Money(remaining),
+        })
+    }
+}
+
 /// The month's budget with what was spent, or None when no budget is set.
 pub async fn load(
     conn: &mut crate::db::Conn,
@@ -35,17 +50,7 @@ pub async fn load(
     let spent = totals(conn, ledger, period.first_day(), period.last_day())
         .await?
         .expense;
-    let remaining = row
-        .amount
-        .checked_sub(spent)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("budget arithmetic overflow")))?;
-    Ok(Some(Budget {
-        year: period.year,
-        month: i32::try_from(period.month).unwrap_or_default(),
-        amount: Money(row.amount),
-        spent: Money(spent),
-        remaining: Money(remaining),
-    }))
+    Budget::new(period, row.amount, spent).map(Some)
 }
 
 pub async fn for_ledger(
@@ -55,8 +60,11 @@ pub async fn for_ledger(
     month: i32,
 ) -> AppResult<Option<Budget>> {
     let period = YearMonth::parse(year, month)?;
-    let mut conn = ctx.services().db.read().await?;
-    load(&mut conn, ledger.row.id, period).await
+    let facts = ledger.months.get(ctx, ledger.row.id, period).await?;
+    facts
+        .budget
+        .map(|amount| Budget::new(period, amount, facts.totals.expense))
+        .transpose()
 }
 
 #[derive(Default)]

@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::error::{AppError, AppResult};
 
 /// A month of a year, checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct YearMonth {
     pub year: i32,
     pub month: u32,

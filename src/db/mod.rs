@@ -5,6 +5,7 @@ mod errors;
 mod gtid;
 pub mod last_insert_id;
 pub mod migrate;
+pub mod money;
 mod node;
 mod pools;
 mod probe;

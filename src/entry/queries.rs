@@ -3,17 +3,14 @@
 //! size.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::{
-    mysql::Mysql,
-    prelude::*,
-    sql_types::{BigInt, Date as SqlDate},
-};
+use diesel::{dsl::case_when, mysql::Mysql, prelude::*};
 use diesel_async::RunQueryDsl;
 
 use crate::{
     category::model::CategoryRow,
     db::{
         Conn, last_insert_id,
+        money::sum_money,
         schema::{categories, entries, ledger_members, members},
     },
     entry::{
@@ -179,10 +176,14 @@ pub async fn insert_many(conn: &mut Conn, rows: &[NewEntry]) -> AppResult<Vec<i6
         .values(rows)
         .execute(conn)
         .await?;
-    // LAST_INSERT_ID() is the first id of the statement; read the ids back
-    // rather than assume they are consecutive (MySQL 8's interleaved
-    // auto-increment mode does not promise it).
+    // LAST_INSERT_ID() is the first id of the statement: for one row, its
+    // id. For more, read the ids back rather than assume they are
+    // consecutive (MySQL 8's interleaved auto-increment mode does not
+    // promise it).
     let first = last_insert_id::fetch(conn).await?;
+    if rows.len() == 1 {
+        return Ok(vec![first]);
+    }
     let sample = &rows[0];
     let ids: Vec<i64> = entries::table
         .filter(entries::id.ge(first))
@@ -223,14 +224,20 @@ pub async fn delete(conn: &mut Conn, ids: &[i64]) -> AppResult<()> {
     Ok(())
 }
 
-#[derive(QueryableByName)]
+/// One day's income and expense totals.
 pub struct DayTotals {
-    #[diesel(sql_type = SqlDate)]
     pub day: NaiveDate,
-    #[diesel(sql_type = BigInt)]
     pub income: i64,
-    #[diesel(sql_type = BigInt)]
     pub expense: i64,
+}
+
+/// The total of one entry type, over rows of both types. Built with the
+/// query builder rather than as SQL text, so that the statements using it
+/// stay prepared on their connection (diesel prepares and closes raw SQL
+/// text on every call).
+#[diesel::dsl::auto_type]
+fn sum_of_type(kind: &'static str) -> _ {
+    sum_money(case_when(entries::entry_type.eq(kind), entries::amount).otherwise(0_i64))
 }
 
 /// Per-day income and expense totals between two dates (inclusive), for the
@@ -241,26 +248,32 @@ pub async fn day_totals(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Vec<DayTotals>> {
-    // SUM of BIGINT is DECIMAL in MySQL; the cast keeps it an i64.
-    Ok(diesel::sql_query(
-        "SELECT entry_date AS day, \
-                CAST(COALESCE(SUM(CASE WHEN entry_type = 'INCOME' THEN amount ELSE 0 END), 0) AS SIGNED) AS income, \
-                CAST(COALESCE(SUM(CASE WHEN entry_type = 'EXPENSE' THEN amount ELSE 0 END), 0) AS SIGNED) AS expense \
-         FROM entries WHERE ledger_id = ? AND entry_date BETWEEN ? AND ? \
-         GROUP BY entry_date ORDER BY entry_date",
-    )
-    .bind::<BigInt, _>(ledger)
-    .bind::<SqlDate, _>(from)
-    .bind::<SqlDate, _>(to)
-    .load(conn)
-    .await?)
+    let rows: Vec<(NaiveDate, Option<i64>, Option<i64>)> = entries::table
+        .filter(entries::ledger_id.eq(ledger))
+        .filter(entries::entry_date.between(from, to))
+        .group_by(entries::entry_date)
+        .select((
+            entries::entry_date,
+            sum_of_type(EntryType::Income.as_str()),
+            sum_of_type(EntryType::Expense.as_str()),
+        ))
+        .order(entries::entry_date)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(day, income, expense)| DayTotals {
+            day,
+            income: income.unwrap_or(0),
+            expense: expense.unwrap_or(0),
+        })
+        .collect())
 }
 
-#[derive(QueryableByName)]
+/// Income and expense totals of a span of days.
+#[derive(Clone, Copy, Debug)]
 pub struct Totals {
-    #[diesel(sql_type = BigInt)]
     pub income: i64,
-    #[diesel(sql_type = BigInt)]
     pub expense: i64,
 }
 
@@ -271,16 +284,19 @@ pub async fn totals(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<Totals> {
-    Ok(diesel::sql_query(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN entry_type = 'INCOME' THEN amount ELSE 0 END), 0) AS SIGNED) AS income, \
-                CAST(COALESCE(SUM(CASE WHEN entry_type = 'EXPENSE' THEN amount ELSE 0 END), 0) AS SIGNED) AS expense \
-         FROM entries WHERE ledger_id = ? AND entry_date BETWEEN ? AND ?",
-    )
-    .bind::<BigInt, _>(ledger)
-    .bind::<SqlDate, _>(from)
-    .bind::<SqlDate, _>(to)
-    .get_result(conn)
-    .await?)
+    let (income, expense): (Option<i64>, Option<i64>) = entries::table
+        .filter(entries::ledger_id.eq(ledger))
+        .filter(entries::entry_date.between(from, to))
+        .select((
+            sum_of_type(EntryType::Income.as_str()),
+            sum_of_type(EntryType::Expense.as_str()),
+        ))
+        .get_result(conn)
+        .await?;
+    Ok(Totals {
+        income: income.unwrap_or(0),
+        expense: expense.unwrap_or(0),
+    })
 }
 
 /// Applies a change to one entry.

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object};
 
 use crate::{
-    budget::queries as budget_queries,
     calendar::YearMonth,
     entry::{
         queries::{self, EntryQuery},
@@ -133,20 +132,12 @@ pub async fn month_summary(
     month: i32,
 ) -> AppResult<MonthSummary> {
     let period = YearMonth::parse(year, month)?;
-    let mut conn = ctx.services().db.read().await?;
-    let totals = queries::totals(
-        &mut conn,
-        ledger.row.id,
-        period.first_day(),
-        period.last_day(),
-    )
-    .await?;
-    let budget = budget_queries::find(&mut conn, ledger.row.id, period).await?;
+    let facts = ledger.months.get(ctx, ledger.row.id, period).await?;
     Ok(MonthSummary {
         year,
         month,
-        income_total: Money(totals.income),
-        expense_total: Money(totals.expense),
-        budget: budget.map(|budget| Money(budget.amount)),
+        income_total: Money(facts.totals.income),
+        expense_total: Money(facts.totals.expense),
+        budget: facts.budget.map(Money),
     })
 }

@@ -15,7 +15,7 @@ use std::{
 use async_graphql::{
     ErrorExtensionValues, Request, Response as GraphqlResponse, ServerError, Value,
     parser::{
-        parse_query, parse_schema,
+        parse_schema,
         types::{OperationType, Selection, TypeKind, TypeSystemDefinition},
     },
 };
@@ -63,7 +63,7 @@ pub async fn post(
     if !is_json {
         return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
     }
-    let request: Request = match serde_json::from_slice(&body) {
+    let mut request: Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {
             return request_error(
@@ -73,7 +73,7 @@ pub async fn post(
             );
         }
     };
-    let selected = Selected::of(&request);
+    let selected = Selected::of(&mut request);
     execute(state, peer, &headers, request, selected, media).await
 }
 
@@ -90,7 +90,8 @@ pub async fn get(
     let Some(media) = negotiate(&parts.headers) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();
     };
-    let request = match async_graphql::http::parse_query_string(parts.uri.query().unwrap_or("")) {
+    let mut request = match async_graphql::http::parse_query_string(parts.uri.query().unwrap_or(""))
+    {
         Ok(request) => request,
         Err(error) => {
             return request_error(
@@ -100,7 +101,7 @@ pub async fn get(
             );
         }
     };
-    let selected = Selected::of(&request);
+    let selected = Selected::of(&mut request);
     if selected.ty == Some(OperationType::Mutation) {
         let mut response = request_error(
             media,
@@ -224,35 +225,40 @@ pub(super) struct Selected {
 }
 
 impl Selected {
-    pub(super) fn of(request: &Request) -> Self {
-        let operation = parse_query(&request.query).ok().and_then(|document| {
-            let mut operations = document.operations.iter();
-            let found = match &request.operation_name {
-                Some(name) => operations
-                    .find(|(candidate, _)| candidate.map(|n| n.as_str()) == Some(name.as_str())),
-                None => operations.next(),
-            };
-            found.map(|(_, operation)| operation.node.clone())
-        });
-        let root_field = operation.as_ref().and_then(|operation| {
-            operation
-                .selection_set
-                .node
-                .items
-                .iter()
-                .find_map(|selection| match &selection.node {
-                    Selection::Field(field) => Some(field.node.name.node.to_string()),
-                    _ => None,
-                })
-        });
-        let root_fields = operation.as_ref().map_or(1, |operation| {
-            let fields = operation.selection_set.node.items.len();
-            u32::try_from(fields).unwrap_or(u32::MAX)
+    /// Parses the document once, into the request itself: execution reuses
+    /// that parse instead of parsing again. A document that does not parse
+    /// selects nothing here; execution then reports the syntax error.
+    pub(super) fn of(request: &mut Request) -> Self {
+        let operation_name = request.operation_name.clone();
+        let Ok(document) = request.parsed_query() else {
+            return Self::unknown();
+        };
+        let mut operations = document.operations.iter();
+        let found = match &operation_name {
+            Some(name) => operations
+                .find(|(candidate, _)| candidate.map(|n| n.as_str()) == Some(name.as_str())),
+            None => operations.next(),
+        };
+        let Some((_, operation)) = found else {
+            return Self::unknown();
+        };
+        let items = &operation.node.selection_set.node.items;
+        let root_field = items.iter().find_map(|selection| match &selection.node {
+            Selection::Field(field) => Some(field.node.name.node.to_string()),
+            _ => None,
         });
         Self {
-            ty: operation.map(|operation| operation.ty),
+            ty: Some(operation.node.ty),
             label: operation_label(root_field),
-            root_fields,
+            root_fields: u32::try_from(items.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn unknown() -> Self {
+        Self {
+            ty: None,
+            label: operation_label(None),
+            root_fields: 1,
         }
     }
 }

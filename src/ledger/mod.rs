@@ -3,6 +3,7 @@
 pub mod access;
 pub mod lifecycle;
 pub mod model;
+pub mod month_facts;
 pub mod mutations;
 pub mod queries;
 pub mod resolvers;

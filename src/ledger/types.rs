@@ -23,6 +23,7 @@ use crate::{
     },
     ledger::{
         model::{LedgerRow, MembershipRow, ROLE_ADMIN},
+        month_facts::MonthMemo,
         queries::{MemberOfLedger, members_of},
     },
     member::types::Member,
@@ -63,6 +64,8 @@ pub struct Ledger {
     pub row: LedgerRow,
     pub membership: MembershipRow,
     pub prefetch: Option<Arc<LedgerPrefetch>>,
+    /// Month totals and budgets this request has read for this ledger.
+    pub months: Arc<MonthMemo>,
 }
 
 impl From<(LedgerRow, MembershipRow)> for Ledger {
@@ -71,6 +74,7 @@ impl From<(LedgerRow, MembershipRow)> for Ledger {
             row,
             membership,
             prefetch: None,
+            months: Arc::default(),
         }
     }
 }
@@ -121,6 +125,7 @@ impl Ledger {
                 row,
                 membership,
                 prefetch: Some(prefetch.clone()),
+                months: Arc::default(),
             })
             .collect())
     }

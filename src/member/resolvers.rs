@@ -33,9 +33,7 @@ pub struct MeQuery;
 impl MeQuery {
     /// The signed-in member. UNAUTHENTICATED without a valid access token.
     async fn me(&self, ctx: &Context<'_>) -> AppResult<Me> {
-        let viewer = ctx.viewer()?;
-        let mut conn = ctx.services().db.read().await?;
-        load_viewer(&mut conn, viewer).await.map(Me)
+        Ok(Me::viewer(ctx.viewer()?.member_id))
     }
 }
 
@@ -94,7 +92,7 @@ impl ProfileMutation {
                 .boxed()
             })
             .await
-            .map(Me)
+            .map(Me::loaded)
     }
 
     /// Needs the current password; ends the member's other sessions.

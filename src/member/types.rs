@@ -1,16 +1,18 @@
 //! The signed-in member's own view (`Me`) and the public `Member` profile.
 
 use async_graphql::{Context, Enum, ID, Object};
+use tokio::sync::OnceCell;
 
 use crate::{
     error::{AppError, AppResult},
     graphql::{context::ContextExt, scalars::DateTime},
+    ids::MemberId,
     invitation::{
         resolvers as invitation_resolvers,
         types::{Invitation, InvitationStatus},
     },
     ledger::{queries as ledger_queries, types::Ledger},
-    member::model::MemberRow,
+    member::{model::MemberRow, queries as member_queries},
     notification::views::{self as notification_views, NotificationConnection},
     schedule::{resolvers::upcoming_schedules, types::ScheduleShare},
 };
@@ -40,50 +42,86 @@ impl LoginType {
     }
 }
 
-pub struct Me(pub MemberRow);
+/// The signed-in member. Built from the session alone, the member's row is
+/// read only when a field needs it: `me { id }` and the lists under `me`
+/// cost no statement for the profile. A live session already proves the
+/// account is active (deleting an account ends its sessions).
+pub struct Me {
+    id: MemberId,
+    row: OnceCell<MemberRow>,
+}
+
+impl Me {
+    /// A member whose row the caller already holds.
+    pub fn loaded(row: MemberRow) -> Self {
+        Self {
+            id: row.member_id(),
+            row: OnceCell::new_with(Some(row)),
+        }
+    }
+
+    /// The viewer of this request; the row is read on first use.
+    pub fn viewer(id: MemberId) -> Self {
+        Self {
+            id,
+            row: OnceCell::new(),
+        }
+    }
+
+    async fn row(&self, ctx: &Context<'_>) -> AppResult<&MemberRow> {
+        self.row
+            .get_or_try_init(|| async {
+                let mut conn = ctx.services().db.read().await?;
+                member_queries::find_active(&mut conn, self.id)
+                    .await?
+                    .ok_or_else(AppError::unauthenticated)
+            })
+            .await
+    }
+}
 
 #[Object]
 impl Me {
     async fn id(&self) -> ID {
-        self.0.member_id().into()
+        self.id.into()
     }
 
-    async fn email(&self) -> &str {
-        &self.0.email
+    async fn email(&self, ctx: &Context<'_>) -> AppResult<&str> {
+        Ok(&self.row(ctx).await?.email)
     }
 
-    async fn user_name(&self) -> &str {
-        &self.0.user_name
+    async fn user_name(&self, ctx: &Context<'_>) -> AppResult<&str> {
+        Ok(&self.row(ctx).await?.user_name)
     }
 
-    async fn nick_name(&self) -> &str {
-        &self.0.nick_name
+    async fn nick_name(&self, ctx: &Context<'_>) -> AppResult<&str> {
+        Ok(&self.row(ctx).await?.nick_name)
     }
 
-    async fn login_type(&self) -> LoginType {
-        LoginType::from_db(&self.0.login_type)
+    async fn login_type(&self, ctx: &Context<'_>) -> AppResult<LoginType> {
+        Ok(LoginType::from_db(&self.row(ctx).await?.login_type))
     }
 
-    async fn created_at(&self) -> DateTime {
-        DateTime(self.0.created_at)
+    async fn created_at(&self, ctx: &Context<'_>) -> AppResult<DateTime> {
+        Ok(DateTime(self.row(ctx).await?.created_at))
     }
 
     /// The social providers (GOOGLE, KAKAO) linked to this account, in the
     /// order they were linked.
     async fn social_accounts(&self, ctx: &Context<'_>) -> AppResult<Vec<LoginType>> {
         let mut conn = ctx.services().db.read().await?;
-        crate::auth::social::identities::providers_of(&mut conn, self.0.member_id()).await
+        crate::auth::social::identities::providers_of(&mut conn, self.id).await
     }
 
     /// Whether the account has a password (an account made with a social
     /// provider has none until one is set).
-    async fn has_password(&self) -> bool {
-        self.0.password_hash.is_some()
+    async fn has_password(&self, ctx: &Context<'_>) -> AppResult<bool> {
+        Ok(self.row(ctx).await?.password_hash.is_some())
     }
 
     async fn private_ledger(&self, ctx: &Context<'_>) -> AppResult<Ledger> {
         let mut conn = ctx.services().db.read().await?;
-        ledger_queries::private_ledger_of(&mut conn, self.0.member_id())
+        ledger_queries::private_ledger_of(&mut conn, self.id)
             .await?
             .map(Ledger::from)
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("member without a private ledger")))
@@ -94,7 +132,7 @@ impl Me {
     async fn ledgers(&self, ctx: &Context<'_>) -> AppResult<Vec<Ledger>> {
         let rows = {
             let mut conn = ctx.services().db.read().await?;
-            ledger_queries::list_for_member(&mut conn, self.0.member_id()).await?
+            ledger_queries::list_for_member(&mut conn, self.id).await?
         };
         Ledger::list(ctx, rows).await
     }
@@ -110,12 +148,12 @@ impl Me {
     ) -> AppResult<NotificationConnection> {
         let unread_only = unread_only.unwrap_or(false);
         let first = first.unwrap_or(20);
-        notification_views::page(ctx, self.0.member_id(), unread_only, first, after).await
+        notification_views::page(ctx, self.id, unread_only, first, after).await
     }
 
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> AppResult<i32> {
         let mut conn = ctx.services().db.read().await?;
-        let count = notification_views::unread_count(&mut conn, self.0.member_id()).await?;
+        let count = notification_views::unread_count(&mut conn, self.id).await?;
         Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
 
@@ -127,7 +165,7 @@ impl Me {
         >,
     ) -> AppResult<Vec<Invitation>> {
         let status = status.unwrap_or(InvitationStatus::Pending);
-        invitation_resolvers::for_viewer(ctx, self.0.member_id(), status).await
+        invitation_resolvers::for_viewer(ctx, self.id, status).await
     }
 
     /// The viewer's shares of schedules across all ledgers, soonest due
@@ -140,7 +178,7 @@ impl Me {
         ctx: &Context<'_>,
         limit: Option<i32>,
     ) -> AppResult<Vec<ScheduleShare>> {
-        upcoming_schedules(ctx, self.0.member_id(), limit).await
+        upcoming_schedules(ctx, self.id, limit).await
     }
 }
 

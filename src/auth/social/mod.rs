@@ -190,7 +190,7 @@ impl SocialMutation {
         let member = member_queries::find_active(&mut conn, member_id)
             .await?
             .ok_or_else(AppError::unauthenticated)?;
-        Ok(Me(member))
+        Ok(Me::loaded(member))
     }
 
     /// Unlinks the member's account of `provider`; refused when it is their
@@ -224,6 +224,6 @@ impl SocialMutation {
                 })
             })
             .await?;
-        Ok(Me(outcome))
+        Ok(Me::loaded(outcome))
     }
 }

@@ -237,12 +237,12 @@ async fn run_subscription(
     state: AppState,
     context: RequestContext,
     id: String,
-    request: Box<async_graphql::Request>,
+    mut request: Box<async_graphql::Request>,
     outgoing: mpsc::Sender<Outgoing>,
     finished: mpsc::UnboundedSender<String>,
 ) {
     // The general rate limits hold on the socket as over HTTP.
-    if let Err(error) = throttle(&state, &context, &Selected::of(&request)).await {
+    if let Err(error) = throttle(&state, &context, &Selected::of(&mut request)).await {
         let mut refused = async_graphql::ServerError::new("", None);
         error.apply_to(&mut refused);
         let payload = serde_json::to_value(async_graphql::Response::from_errors(vec![refused]))
