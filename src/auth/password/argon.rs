@@ -2,11 +2,10 @@
 //! crate's defaults), computed in memory that each hashing thread keeps.
 //!
 //! The crate's `PasswordHasher` allocates the 19 MiB on every call, and the
-//! allocator hands it back to the kernel after. Mapping and unmapping that
-//! much memory takes a lock that the process's other threads need for their
-//! own page faults, and a hashing thread at the lowest priority, preempted
-//! while holding it, stalled requests for a quarter of a second. Here a hash
-//! allocates nothing.
+//! allocator hands it back to the kernel after: each hash would map, fault
+//! in and unmap 19 MiB, under the process's memory-map lock that every other
+//! thread's page faults take too, and from a thread that may be preempted
+//! at any moment (see `pool`). Here a hash allocates nothing.
 
 use std::cell::RefCell;
 
@@ -18,6 +17,14 @@ use argon2::{
 thread_local! {
     /// This thread's Argon2 memory, grown to the largest parameters seen.
     static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Sizes this thread's memory for the default parameters, so that the
+/// first hash allocates nothing either.
+pub fn reserve_memory() {
+    MEMORY.with_borrow_mut(|memory| {
+        memory.resize(Params::default().block_count(), Block::default());
+    });
 }
 
 fn compute(
@@ -41,22 +48,44 @@ fn compute(
     Ok(())
 }
 
-/// A new PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`).
-pub fn hash(password: &str) -> password_hash::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
+/// The raw Argon2id output for `password` and `salt` with the default
+/// parameters; `phc` makes it a PHC string. Split so that the hashing
+/// thread computes into fixed buffers and allocates nothing.
+pub fn compute_new(password: &str, salt: &SaltString) -> password_hash::Result<NewHash> {
     let mut salt_bytes = [0_u8; 64];
     let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes)?;
-    let argon2 = Argon2::default();
     let mut output = [0_u8; Params::DEFAULT_OUTPUT_LEN];
-    compute(&argon2, password, salt_bytes, &mut output)?;
-    let phc = PasswordHash {
-        algorithm: Algorithm::Argon2id.ident(),
-        version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(argon2.params())?,
-        salt: Some(salt.as_salt()),
-        hash: Some(Output::new(&output)?),
-    };
-    Ok(phc.to_string())
+    compute(&Argon2::default(), password, salt_bytes, &mut output)?;
+    Ok(NewHash(output))
+}
+
+/// A hash just computed with the default parameters.
+pub struct NewHash([u8; Params::DEFAULT_OUTPUT_LEN]);
+
+impl NewHash {
+    /// `$argon2id$v=19$m=19456,t=2,p=1$salt$hash`.
+    pub fn phc(&self, salt: &SaltString) -> password_hash::Result<String> {
+        let phc = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&Params::default())?,
+            salt: Some(salt.as_salt()),
+            hash: Some(Output::new(&self.0)?),
+        };
+        Ok(phc.to_string())
+    }
+}
+
+/// A new salt, made where allocating is safe (not on a hashing thread).
+pub fn new_salt() -> SaltString {
+    SaltString::generate(&mut OsRng)
+}
+
+/// A new PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`).
+#[cfg(test)]
+pub fn hash(password: &str) -> password_hash::Result<String> {
+    let salt = new_salt();
+    compute_new(password, &salt)?.phc(&salt)
 }
 
 /// Whether `password` matches the PHC string `hash`, with the parameters

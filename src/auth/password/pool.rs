@@ -1,28 +1,96 @@
-//! The hashing threads and the places in their queue.
+//! The hashing threads, their queue, and how a result gets back.
+//!
+//! A hashing thread runs in Linux's lowest scheduling class, so it must
+//! never hold a lock that other threads wait for: preempted while holding
+//! it, it might not run again until a core had nothing else to do, and the
+//! waiters would stall with it. Handing a result to tokio, or sleeping in a
+//! thread pool's condition variable, takes such locks. So:
+//! - jobs arrive in a fixed-size lock-free queue, and the thread sleeps
+//!   with `park`, which is a futex on an atomic, not a mutex;
+//! - finished jobs go to a second lock-free queue, and a relay thread of
+//!   the normal class wakes the waiting tasks;
+//! - a hashing thread allocates nothing and frees nothing: inputs and
+//!   results travel in the job, which its caller drops.
 
-use std::sync::Arc;
+use std::{
+    sync::Arc,
+    thread::{self, Thread},
+    time::Instant,
+};
 
+use crossbeam_queue::ArrayQueue;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use crate::error::{AppError, AppResult};
 
+/// What a job computes: run on a hashing thread, it reads its inputs and
+/// writes its result in place.
+pub trait Work: std::any::Any + Send {
+    fn run(&mut self);
+}
+
+/// What each hashing thread does once, before it lowers its priority.
+pub type Prepare = fn();
+
+struct Job {
+    work: Box<dyn Work>,
+    reply: oneshot::Sender<Box<dyn Work>>,
+    /// Held until the relay has answered: every job in either queue holds a
+    /// place, so neither queue can overflow, even when callers give up.
+    place: OwnedSemaphorePermit,
+}
+
+struct Shared {
+    jobs: ArrayQueue<Job>,
+    done: ArrayQueue<Job>,
+    relay: Thread,
+}
+
 pub struct Hasher {
-    pool: rayon::ThreadPool,
+    shared: Arc<Shared>,
+    workers: Vec<Thread>,
     places: Arc<Semaphore>,
 }
 
 impl Hasher {
-    /// `threads` hashing threads at the lowest priority, and `places` for
-    /// hashes running or waiting.
-    pub fn new(threads: usize, places: usize) -> Self {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|index| format!("argon2-{index}"))
-            .start_handler(|_| lower_this_threads_priority())
-            .build()
-            .expect("starting the hashing threads");
+    /// `threads` hashing threads in the lowest scheduling class, and
+    /// `places` for hashes running or waiting.
+    pub fn new(threads: usize, places: usize, prepare: Prepare) -> Self {
+        // The relay needs the queues, and the queues' owner needs the relay's
+        // handle to wake it: it gets them once it runs.
+        let (hand_over, handed) = std::sync::mpsc::channel::<Arc<Shared>>();
+        let relay = thread::Builder::new()
+            .name("argon2-relay".into())
+            .spawn(move || {
+                if let Ok(shared) = handed.recv() {
+                    relay_results(&shared);
+                }
+            })
+            .expect("starting the hashing relay thread");
+        let shared = Arc::new(Shared {
+            jobs: ArrayQueue::new(places),
+            done: ArrayQueue::new(places),
+            relay: relay.thread().clone(),
+        });
+        let _ = hand_over.send(shared.clone());
+        let workers = (0..threads)
+            .map(|index| {
+                let shared = shared.clone();
+                thread::Builder::new()
+                    .name(format!("argon2-{index}"))
+                    .spawn(move || {
+                        prepare();
+                        lower_this_threads_priority();
+                        hash_jobs(&shared);
+                    })
+                    .expect("starting a hashing thread")
+                    .thread()
+                    .clone()
+            })
+            .collect();
         Self {
-            pool,
+            shared,
+            workers,
             places: Arc::new(Semaphore::new(places)),
         }
     }
@@ -33,7 +101,7 @@ impl Hasher {
         match self.places.clone().try_acquire_owned() {
             Ok(place) => Ok(HashPlace {
                 hasher: self,
-                _place: place,
+                place,
             }),
             Err(_) => {
                 metrics::counter!("uliga_password_hashes_refused_total").increment(1);
@@ -45,10 +113,44 @@ impl Hasher {
     }
 }
 
+fn hash_jobs(shared: &Shared) {
+    loop {
+        match shared.jobs.pop() {
+            Some(mut job) => {
+                // A caller that gave up (its request timed out) needs no answer.
+                if !job.reply.is_closed() {
+                    let started = Instant::now();
+                    job.work.run();
+                    // Rest as long as the hash took: a core that never goes
+                    // idle is not offered the work queued on the other cores,
+                    // even when all it runs is this idle-class thread, and
+                    // that work then waited 100 ms and more under a flood.
+                    thread::sleep(started.elapsed());
+                }
+                // `done` has a place for every job (see `Job::place`).
+                let _ = shared.done.push(job);
+                shared.relay.unpark();
+            }
+            None => thread::park(),
+        }
+    }
+}
+
+fn relay_results(shared: &Shared) {
+    loop {
+        match shared.done.pop() {
+            Some(Job { work, reply, place }) => {
+                let _ = reply.send(work);
+                drop(place);
+            }
+            None => thread::park(),
+        }
+    }
+}
+
 /// SCHED_IDLE, Linux's lowest scheduling class: a thread of any other class
 /// that becomes runnable preempts it at once, so the hashes run only on CPU
-/// time nothing else wants. The class belongs to the thread, so the async
-/// workers and the rest of the process keep theirs.
+/// time nothing else wants.
 fn lower_this_threads_priority() {
     if let Err(error) = thread_priority::set_thread_priority_and_policy(
         thread_priority::thread_native_id(),
@@ -67,24 +169,33 @@ const IDLE: thread_priority::ThreadSchedulePolicy = thread_priority::ThreadSched
 /// until its hash is done.
 pub struct HashPlace {
     hasher: &'static Hasher,
-    _place: OwnedSemaphorePermit,
+    place: OwnedSemaphorePermit,
 }
 
 impl HashPlace {
-    /// Runs `work` on a hashing thread; the place is given back once it is
-    /// done.
-    pub async fn run<T: Send + 'static>(
-        self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> AppResult<T> {
-        let (done, result) = oneshot::channel();
-        self.hasher.pool.spawn(move || {
-            // A caller that gave up (its request timed out) needs no answer.
-            if !done.is_closed() {
-                let _ = done.send(work());
-            }
-        });
-        result.await.map_err(AppError::internal)
+    /// Runs `work` on a hashing thread and gives it back, result inside.
+    pub async fn run<W: Work>(self, work: W) -> AppResult<W> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            work: Box::new(work),
+            reply,
+            place: self.place,
+        };
+        // The queue has a place for every job (see `Job::place`).
+        if self.hasher.shared.jobs.push(job).is_err() {
+            return Err(AppError::internal(anyhow::anyhow!(
+                "hashing queue full despite a place"
+            )));
+        }
+        for worker in &self.hasher.workers {
+            worker.unpark();
+        }
+        let done = answer.await.map_err(AppError::internal)?;
+        // The box holds the `W` this call put in.
+        let done: Box<dyn std::any::Any> = done;
+        done.downcast::<W>()
+            .map(|work| *work)
+            .map_err(|_| AppError::internal(anyhow::anyhow!("hashing job changed type")))
     }
 }
 
@@ -92,38 +203,52 @@ impl HashPlace {
 mod tests {
     use super::*;
 
-    fn this_threads_policy() -> Option<thread_priority::ThreadSchedulePolicy> {
-        thread_priority::thread_schedule_policy().ok()
+    struct Policy(Option<thread_priority::ThreadSchedulePolicy>);
+
+    impl Work for Policy {
+        fn run(&mut self) {
+            self.0 = thread_priority::thread_schedule_policy().ok();
+        }
+    }
+
+    struct Double(u32);
+
+    impl Work for Double {
+        fn run(&mut self) {
+            self.0 *= 2;
+        }
     }
 
     #[tokio::test]
     async fn a_full_queue_refuses_at_once_and_a_finished_hash_frees_its_place() {
-        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 2)));
+        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 2, || {})));
         let first = hasher.reserve().unwrap();
         let second = hasher.reserve().unwrap();
         assert!(matches!(
             hasher.reserve(),
             Err(AppError::RateLimited { .. })
         ));
-        assert_eq!(first.run(|| 7).await.unwrap(), 7);
+        assert_eq!(first.run(Double(21)).await.unwrap().0, 42);
         let third = hasher.reserve().expect("the first place was given back");
         drop((second, third));
     }
 
     #[tokio::test]
-    async fn hashing_threads_run_at_the_lowest_priority() {
-        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 1)));
-        let policy = hasher
-            .reserve()
-            .unwrap()
-            .run(this_threads_policy)
-            .await
-            .unwrap();
-        assert_eq!(policy, Some(IDLE));
-        assert_ne!(
-            this_threads_policy(),
-            Some(IDLE),
-            "only the hashing threads are lowered"
-        );
+    async fn hashing_threads_run_in_the_idle_class_and_only_they() {
+        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 1, || {})));
+        let policy = hasher.reserve().unwrap().run(Policy(None)).await.unwrap();
+        assert_eq!(policy.0, Some(IDLE));
+        assert_ne!(thread_priority::thread_schedule_policy().ok(), Some(IDLE));
+    }
+
+    #[tokio::test]
+    async fn many_jobs_from_many_tasks_all_come_back() {
+        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(2, 64, || {})));
+        let tasks: Vec<_> = (0..64_u32)
+            .map(|n| tokio::spawn(async move { hasher.reserve().unwrap().run(Double(n)).await }))
+            .collect();
+        for (n, task) in tasks.into_iter().enumerate() {
+            assert_eq!(task.await.unwrap().unwrap().0, 2 * n as u32);
+        }
     }
 }
