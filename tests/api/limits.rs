@@ -32,7 +32,7 @@ async fn oversized_documents_are_refused_before_any_sql() {
     let token = Some(session.access.as_str());
 
     // The control: a small query does run SQL.
-    let (_, body, sent) = statements_for(&app, token, "{ me { id } }").await;
+    let (_, body, sent) = statements_for(&app, token, "{ me { nickName } }").await;
     expect_ok(&body);
     assert!(sent > 0);
 
@@ -143,7 +143,7 @@ async fn a_request_past_the_time_limit_is_cancelled_and_its_connection_stays_usa
         let _ = RunQueryDsl::execute(diesel::sql_query("SELECT 1"), &mut admin).await;
     }
     let started = Instant::now();
-    let body = app.gql_as(&session, "{ me { id } }", json!({})).await;
+    let body = app.gql_as(&session, "{ me { nickName } }", json!({})).await;
     let took = started.elapsed();
     expect_error(&body, "UNAVAILABLE");
     assert!(took < Duration::from_secs(2), "answered after {took:?}");
@@ -153,7 +153,7 @@ async fn a_request_past_the_time_limit_is_cancelled_and_its_connection_stays_usa
     }
     // The pool's only connection was cut off mid-query; it serves again.
     for _ in 0..5 {
-        let body = app.gql_as(&session, "{ me { id } }", json!({})).await;
+        let body = app.gql_as(&session, "{ me { id nickName } }", json!({})).await;
         assert_eq!(expect_ok(&body)["me"]["id"], session.member_id.as_str());
     }
 }

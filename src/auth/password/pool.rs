@@ -35,8 +35,9 @@ pub type Prepare = fn();
 struct Job {
     work: Box<dyn Work>,
     reply: oneshot::Sender<Box<dyn Work>>,
-    /// Held until the relay has answered: every job in either queue holds a
-    /// place, so neither queue can overflow, even when callers give up.
+    /// Held until the job leaves the second queue: every job in either queue
+    /// holds a place, so neither queue can overflow, even when callers give
+    /// up.
     place: OwnedSemaphorePermit,
 }
 
@@ -140,8 +141,10 @@ fn relay_results(shared: &Shared) {
     loop {
         match shared.done.pop() {
             Some(Job { work, reply, place }) => {
-                let _ = reply.send(work);
+                // Out of both queues now: the place is free before the caller
+                // hears back, so a caller that reserves again finds it.
                 drop(place);
+                let _ = reply.send(work);
             }
             None => thread::park(),
         }
