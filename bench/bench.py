@@ -495,6 +495,11 @@ def main():
                 point = oha(op, c, seconds)
                 point["statements"] = statements_total() - before
                 point["graphql_errors"] = graphql_errors() - errors_before
+                # Throughput counts answers without a GraphQL error: a refused
+                # login (RATE_LIMITED) is quick, and no login.
+                point["rps_all"] = point["rps"]
+                if point["requests"]:
+                    point["rps"] *= max(0, point["requests"] - point["graphql_errors"]) / point["requests"]
                 statements_delta += point["statements"]
                 requests_total += point["requests"] + point["non_200"] + sum(point["errors"].values())
                 entry["service"][c] = point
