@@ -106,3 +106,50 @@ async fn the_same_statements_for_1_10_and_100_entries_and_under_load() {
     );
     assert_eq!(total, 32 * counts[0]);
 }
+
+async fn statements_of(app: &TestApp, session: &Session, query: &str, variables: Value) -> (u64, Value) {
+    let before = app.state.services.db.statement_count();
+    let body = app.gql_as(session, query, variables).await;
+    let sent = app.state.services.db.statement_count() - before;
+    (sent, expect_ok(&body).clone())
+}
+
+#[tokio::test]
+async fn me_reads_the_member_row_only_for_fields_that_need_it() {
+    let app = TestApp::spawn().await;
+    let member = app.sign_up("lazy-me@example.com", "lazyme").await;
+
+    let (sent, data) = statements_of(&app, &member, "{ me { id } }", json!({})).await;
+    assert_eq!(data["me"]["id"], member.member_id.as_str());
+    assert_eq!(sent, 0, "the id comes from the session");
+
+    let (sent, data) = statements_of(&app, &member, "{ me { id nickName email } }", json!({})).await;
+    assert_eq!(data["me"]["nickName"], "lazyme");
+    assert_eq!(data["me"]["email"], "lazy-me@example.com");
+    assert_eq!(sent, 1, "one read of the row, shared by its fields");
+}
+
+#[tokio::test]
+async fn a_months_totals_and_budget_are_read_once_per_request() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("month-once@example.com", "monthonce").await;
+    let friend = app.sign_up("month-friend@example.com", "monthfriend").await;
+    let ledger = ledger_with_entries(&app, &owner, &friend, 4).await;
+    let set = "mutation($l: ID!) { setBudget(ledgerId: $l, year: 2026, month: 3, amount: 100000) { amount } }";
+    expect_ok(&app.gql_as(&owner, set, json!({ "l": ledger })).await);
+
+    let summary = "query($l: ID!) { ledger(id: $l) { monthSummary(year: 2026, month: 3) { expenseTotal budget } } }";
+    let (alone, _) = statements_of(&app, &owner, summary, json!({ "l": ledger })).await;
+    let both = "query($l: ID!) { ledger(id: $l) {
+        monthSummary(year: 2026, month: 3) { expenseTotal budget }
+        budget(year: 2026, month: 3) { amount spent remaining }
+    } }";
+    let (together, data) = statements_of(&app, &owner, both, json!({ "l": ledger })).await;
+    let ledger_data = &data["ledger"];
+    // 100 + 101 (the owner's half) + 102 + 103 (the friend's).
+    assert_eq!(ledger_data["monthSummary"]["expenseTotal"], 406);
+    assert_eq!(ledger_data["monthSummary"]["budget"], 100000);
+    assert_eq!(ledger_data["budget"]["spent"], 406);
+    assert_eq!(ledger_data["budget"]["remaining"], 99594);
+    assert_eq!(together, alone, "budget adds no statement to monthSummary");
+}
