@@ -153,7 +153,9 @@ async fn a_request_past_the_time_limit_is_cancelled_and_its_connection_stays_usa
     }
     // The pool's only connection was cut off mid-query; it serves again.
     for _ in 0..5 {
-        let body = app.gql_as(&session, "{ me { id nickName } }", json!({})).await;
+        let body = app
+            .gql_as(&session, "{ me { id nickName } }", json!({}))
+            .await;
         assert_eq!(expect_ok(&body)["me"]["id"], session.member_id.as_str());
     }
 }

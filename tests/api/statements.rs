@@ -107,14 +107,19 @@ async fn the_same_statements_for_1_10_and_100_entries_and_under_load() {
     assert_eq!(total, 32 * counts[0]);
 }
 
-async fn statements_of(app: &TestApp, session: &Session, query: &str, variables: Value) -> (u64, Value) {
+async fn statements_of(
+    app: &TestApp,
+    session: &Session,
+    query: &str,
+    variables: Value,
+) -> (u64, Value) {
     let before = app.state.services.db.statement_count();
     let body = app.gql_as(session, query, variables).await;
     let sent = app.state.services.db.statement_count() - before;
     (sent, expect_ok(&body).clone())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn me_reads_the_member_row_only_for_fields_that_need_it() {
     let app = TestApp::spawn().await;
     let member = app.sign_up("lazy-me@example.com", "lazyme").await;
@@ -123,13 +128,14 @@ async fn me_reads_the_member_row_only_for_fields_that_need_it() {
     assert_eq!(data["me"]["id"], member.member_id.as_str());
     assert_eq!(sent, 0, "the id comes from the session");
 
-    let (sent, data) = statements_of(&app, &member, "{ me { id nickName email } }", json!({})).await;
+    let (sent, data) =
+        statements_of(&app, &member, "{ me { id nickName email } }", json!({})).await;
     assert_eq!(data["me"]["nickName"], "lazyme");
     assert_eq!(data["me"]["email"], "lazy-me@example.com");
     assert_eq!(sent, 1, "one read of the row, shared by its fields");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_months_totals_and_budget_are_read_once_per_request() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up("month-once@example.com", "monthonce").await;
