@@ -118,19 +118,19 @@ fn hash_jobs(shared: &Shared) {
     loop {
         match shared.jobs.pop() {
             Some(mut job) => {
+                let started = Instant::now();
                 // A caller that gave up (its request timed out) needs no answer.
                 if !job.reply.is_closed() {
-                    let started = Instant::now();
                     job.work.run();
-                    // Rest as long as the hash took: a core that never goes
-                    // idle is not offered the work queued on the other cores,
-                    // even when all it runs is this idle-class thread, and
-                    // that work then waited 100 ms and more under a flood.
-                    thread::sleep(started.elapsed());
                 }
                 // `done` has a place for every job (see `Job::place`).
                 let _ = shared.done.push(job);
                 shared.relay.unpark();
+                // Then rest as long as the hash took: a core that never goes
+                // idle is not offered the work queued on the other cores, even
+                // when all it runs is this idle-class thread, and that work
+                // then waited 100 ms and more under a flood.
+                thread::sleep(started.elapsed());
             }
             None => thread::park(),
         }
