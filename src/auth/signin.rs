@@ -24,6 +24,21 @@ const SESSION_ENDED: &str = "세션이 만료되었습니다. 다시 로그인�
 #[derive(Default)]
 pub struct SignInMutation;
 
+/// Counts one sign-in attempt (password or social) against the client
+/// address's hourly budget; RATE_LIMITED past it.
+pub async fn hit_login_address_limit(ctx: &Context<'_>) -> AppResult<()> {
+    let services = ctx.services();
+    let address = ctx.request().client_addr.to_string();
+    Limit {
+        bucket: "login-address",
+        subject: &address,
+        limit: services.config.limits.login_per_address_hour,
+        window: HOUR,
+    }
+    .hit(&services.redis)
+    .await
+}
+
 #[Object]
 impl SignInMutation {
     async fn login(
@@ -34,15 +49,7 @@ impl SignInMutation {
     ) -> AppResult<AuthPayload> {
         let services = ctx.services();
         let limits = &services.config.limits;
-        let address = ctx.request().client_addr.to_string();
-        Limit {
-            bucket: "login-address",
-            subject: &address,
-            limit: limits.login_per_address_hour,
-            window: HOUR,
-        }
-        .hit(&services.redis)
-        .await?;
+        hit_login_address_limit(ctx).await?;
         // A malformed email cannot match an account: the same answer as a
         // wrong password, so the error never says which one was wrong.
         let Ok(email) = Email::parse("email", &email) else {

@@ -113,7 +113,11 @@ fn depth_of(document: &ExecutableDocument, set: &SelectionSet, nesting: usize) -
 /// Root fields of an operation, through inline fragments and fragment
 /// spreads (a spread nested past a few levels counts as nothing: validation
 /// refuses fragment cycles anyway).
-fn count_root_fields(document: &ExecutableDocument, set: &SelectionSet, nesting: usize) -> usize {
+pub fn count_root_fields(
+    document: &ExecutableDocument,
+    set: &SelectionSet,
+    nesting: usize,
+) -> usize {
     if nesting > 8 {
         return 0;
     }

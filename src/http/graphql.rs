@@ -39,7 +39,7 @@ use crate::{
     },
     db::read_your_writes::{self, ReadScope},
     error::{AppError, AppResult, ErrorCode},
-    graphql::context::RequestContext,
+    graphql::{context::RequestContext, limits::count_root_fields},
 };
 
 pub async fn post(
@@ -242,15 +242,20 @@ impl Selected {
         let Some((_, operation)) = found else {
             return Self::unknown();
         };
-        let items = &operation.node.selection_set.node.items;
-        let root_field = items.iter().find_map(|selection| match &selection.node {
-            Selection::Field(field) => Some(field.node.name.node.to_string()),
-            _ => None,
-        });
+        let selection_set = &operation.node.selection_set.node;
+        let root_field = selection_set
+            .items
+            .iter()
+            .find_map(|selection| match &selection.node {
+                Selection::Field(field) => Some(field.node.name.node.to_string()),
+                _ => None,
+            });
+        // Counted as the root-field limit counts them, through fragments.
+        let root_fields = count_root_fields(document, selection_set, 0);
         Self {
             ty: Some(operation.node.ty),
             label: operation_label(root_field),
-            root_fields: u32::try_from(items.len()).unwrap_or(u32::MAX),
+            root_fields: u32::try_from(root_fields).unwrap_or(u32::MAX),
         }
     }
 

@@ -241,3 +241,15 @@ async fn requests_without_a_token_are_limited_per_address() {
     let body = app.gql(&format!("{{ {three} }}"), json!({})).await;
     expect_error(&body, "RATE_LIMITED");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn root_fields_in_fragments_count_against_the_rate_limits_too() {
+    let app = TestApp::spawn_with(|config| config.limits.public_per_address_minute = 4).await;
+    let lookup = |n: usize| format!("n{n}: nicknameAvailable(nickName: \"abc{n}\") ");
+    let three: String = (0..3).map(lookup).collect();
+    let spread = format!("query {{ ...Three }} fragment Three on Query {{ {three} }}");
+    expect_ok(&app.gql(&spread, json!({})).await);
+    // Three counted, not one: a second request of three is past four.
+    let body = app.gql(&spread, json!({})).await;
+    expect_error(&body, "RATE_LIMITED");
+}

@@ -11,14 +11,12 @@ pub mod identities;
 pub mod oidc;
 pub mod pending;
 
-use std::time::Duration;
-
 use async_graphql::{Context, Object, SimpleObject};
 
 use crate::{
     auth::{
         payload::{AuthPayload, start_session},
-        rate_limit::Limit,
+        signin,
         signup::create_member,
     },
     error::{AppError, AppResult},
@@ -30,7 +28,6 @@ use crate::{
     },
 };
 
-const HOUR: Duration = Duration::from_secs(3600);
 const EMAIL_ACCOUNT_EXISTS: &str = "이미 이 이메일로 가입된 계정이 있습니다. 비밀번호로 로그인한 뒤 내 정보에서 소셜 계정을 연결해 주세요.";
 
 /// A new person: what `completeSocialSignUp` needs, and what the provider
@@ -67,15 +64,8 @@ impl SocialMutation {
         nonce: Option<String>,
     ) -> AppResult<SocialSignInResult> {
         let services = ctx.services();
-        let address = ctx.request().client_addr.to_string();
-        Limit {
-            bucket: "login-address",
-            subject: &address,
-            limit: services.config.limits.login_per_address_hour,
-            window: HOUR,
-        }
-        .hit(&services.redis)
-        .await?;
+        // Social sign-ins count in the same budget as logins.
+        signin::hit_login_address_limit(ctx).await?;
         let identity = services
             .oidc
             .verify(provider, &id_token, nonce.as_deref())
