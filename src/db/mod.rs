@@ -11,6 +11,7 @@ mod pools;
 mod probe;
 pub mod read_your_writes;
 pub mod schema;
+mod tracked;
 
 pub use errors::{is_unique_violation, unique_violation_key};
 pub use node::{DbConn, Role};

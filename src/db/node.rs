@@ -9,17 +9,13 @@ use std::{
     time::Duration,
 };
 
-use diesel::connection::{Instrumentation, InstrumentationEvent};
-use diesel_async::{
-    AsyncConnection, AsyncMysqlConnection,
-    pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolError},
-};
-use futures_util::FutureExt;
+use diesel_async::pooled_connection::PoolError;
 use tokio::sync::{Notify, watch};
 
-use super::{gtid::Position, read_your_writes};
-
-type Manager = AsyncDieselConnectionManager<AsyncMysqlConnection>;
+use super::{
+    gtid::Position,
+    tracked::{Counters, Manager},
+};
 pub type Pool = bb8::Pool<Manager>;
 pub type DbConn = bb8::PooledConnection<'static, Manager>;
 
@@ -218,65 +214,15 @@ impl Node {
     }
 }
 
-/// What each connection reports back: every statement it starts, and every
-/// statement that fails (which may mean the server is gone).
-#[derive(Clone)]
-struct Counters {
-    index: usize,
-    node: Arc<AtomicU64>,
-    all: Arc<AtomicU64>,
-    suspect: Arc<Notify>,
-}
-
-impl Counters {
-    fn instrumentation(self) -> impl Instrumentation {
-        move |event: InstrumentationEvent<'_>| match event {
-            InstrumentationEvent::StartQuery { .. } => {
-                self.node.fetch_add(1, Ordering::Relaxed);
-                self.all.fetch_add(1, Ordering::Relaxed);
-            }
-            InstrumentationEvent::FinishQuery {
-                error: Some(error), ..
-            } if may_be_lost_connection(error) => {
-                read_your_writes::note_failure(self.index);
-                self.suspect.notify_one();
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Errors the server reports about the statement itself (a duplicate key,
-/// no row) say nothing about the node; anything else may be a dead server.
-fn may_be_lost_connection(error: &diesel::result::Error) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
-    matches!(
-        error,
-        Error::DatabaseError(
-            DatabaseErrorKind::Unknown
-                | DatabaseErrorKind::ClosedConnection
-                | DatabaseErrorKind::UnableToSendCommand,
-            _,
-        )
-    )
-}
-
 /// Connections are made on demand: a replica that is down at start-up must
 /// not stop the service from starting.
 fn build_pool(url: &str, options: &NodeOptions, counters: Counters) -> Pool {
-    let mut config = ManagerConfig::<AsyncMysqlConnection>::default();
-    config.custom_setup = Box::new(move |url| {
-        let counters = counters.clone();
-        async move {
-            let mut conn = AsyncMysqlConnection::establish(url).await?;
-            conn.set_instrumentation(counters.instrumentation());
-            Ok(conn)
-        }
-        .boxed()
-    });
+    // No test on check-out: a connection the pool lends is one that came
+    // back whole (see `tracked`); a server that went away since is found by
+    // the first statement, which marks the connection and wakes the probe.
     bb8::Pool::builder()
         .max_size(options.pool_size)
         .connection_timeout(options.pool_timeout)
         .test_on_check_out(false)
-        .build_unchecked(Manager::new_with_config(url, config))
+        .build_unchecked(Manager::new(url, counters))
 }

@@ -7,6 +7,7 @@ mod auth;
 mod authorization;
 mod budgets;
 mod categories;
+mod connections;
 mod delivery;
 mod entries;
 mod graphql_ws_client;
