@@ -2,7 +2,7 @@
 //!
 //! Every error a client sees carries `extensions.code` and a Korean message.
 //! Resolvers return `AppResult`; async-graphql keeps the `AppError` as the
-//! error's source, and `ErrorMapping` (the one place) turns it into the
+//! error's source, and `graphql::errors::map_errors` (the one place) turns it into the
 //! message and extensions the client sees. Internal errors are logged there,
 //! inside the request's span (which carries the request id), and reach the
 //! client only as a generic message.

@@ -2,13 +2,12 @@
 //! aliases and of root fields, checked on the parsed document before anything
 //! executes; and the cost of list fields by their page size.
 
-use std::sync::Arc;
-
 use async_graphql::{
-    ServerError, ServerResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    ServerError, ServerResult,
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
+
+use crate::config::ApiConfig;
 
 #[derive(Clone, Copy)]
 pub struct DocumentLimits {
@@ -20,22 +19,19 @@ pub struct DocumentLimits {
     pub max_depth: usize,
 }
 
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
+impl DocumentLimits {
+    pub fn of(api: &ApiConfig) -> Self {
+        Self {
+            max_aliases: api.max_aliases,
+            max_root_fields: api.max_root_fields,
+            max_depth: api.max_depth,
+        }
     }
-}
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for DocumentLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+    /// Checks a parsed document before it is validated or executed. Called
+    /// by the transports on the parse they made (not as an async-graphql
+    /// extension: see `graphql::errors` for why).
+    pub fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
         let mut aliases = 0;
         for (_, operation) in document.operations.iter() {
             aliases += count_aliases(&operation.node.selection_set.node);
@@ -53,7 +49,7 @@ impl Extension for DocumentLimits {
             ));
         }
         for (_, operation) in document.operations.iter() {
-            let depth = depth_of(&document, &operation.node.selection_set.node, 0);
+            let depth = depth_of(document, &operation.node.selection_set.node, 0);
             if depth > self.max_depth {
                 return Err(ServerError::new(
                     format!(
@@ -63,7 +59,7 @@ impl Extension for DocumentLimits {
                     None,
                 ));
             }
-            let roots = count_root_fields(&document, &operation.node.selection_set.node, 0);
+            let roots = count_root_fields(document, &operation.node.selection_set.node, 0);
             if roots > self.max_root_fields {
                 return Err(ServerError::new(
                     format!(
@@ -74,7 +70,7 @@ impl Extension for DocumentLimits {
                 ));
             }
         }
-        Ok(document)
+        Ok(())
     }
 }
 

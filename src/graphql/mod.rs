@@ -1,5 +1,6 @@
-//! The schema: the domains' roots merged, with limits applied before anything
-//! executes.
+//! The schema: the domains' roots merged. The transports apply the document
+//! limits (`limits`) before anything executes, and map errors (`errors`) on
+//! the way out.
 
 pub mod context;
 pub mod errors;
@@ -58,12 +59,6 @@ pub fn build_schema(services: Services) -> UligaSchema {
     let api = services.config.api.clone();
     let mut builder = Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .limit_complexity(api.max_complexity)
-        .extension(errors::ErrorMapping)
-        .extension(limits::DocumentLimits {
-            max_aliases: api.max_aliases,
-            max_root_fields: api.max_root_fields,
-            max_depth: api.max_depth,
-        })
         .data(services);
     if !api.introspection {
         builder = builder.disable_introspection();

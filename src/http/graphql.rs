@@ -13,7 +13,7 @@ use std::{
 };
 
 use async_graphql::{
-    ErrorExtensionValues, Request, Response as GraphqlResponse, ServerError, Value,
+    ErrorExtensionValues, Request, Response as GraphqlResponse, Schema, ServerError, Value,
     parser::{
         parse_schema,
         types::{OperationType, Selection, TypeKind, TypeSystemDefinition},
@@ -39,7 +39,11 @@ use crate::{
     },
     db::read_your_writes::{self, ReadScope},
     error::{AppError, AppResult, ErrorCode},
-    graphql::{context::RequestContext, limits::count_root_fields},
+    graphql::{
+        context::RequestContext,
+        errors::map_errors,
+        limits::{DocumentLimits, count_root_fields},
+    },
 };
 
 pub async fn post(
@@ -179,10 +183,13 @@ async fn run(
 
 async fn run_once_or_twice(
     state: &AppState,
-    request: Request,
+    mut request: Request,
     context: RequestContext,
     ty: Option<OperationType>,
 ) -> GraphqlResponse {
+    if let Err(error) = check_limits(state, &mut request) {
+        return GraphqlResponse::from_errors(vec![error]);
+    }
     let member = context.viewer.as_ref().map(|viewer| viewer.member_id);
     let scope = ReadScope::new(member);
     let again = (ty == Some(OperationType::Query)).then(|| {
@@ -191,10 +198,12 @@ async fn run_once_or_twice(
         again.data(context.clone())
     });
     let execute = |request: Request| {
-        read_your_writes::scope(
-            scope.clone(),
-            async_graphql::Schema::execute(&state.schema, request),
-        )
+        let scope = scope.clone();
+        async move {
+            map_errors(
+                read_your_writes::scope(scope, Schema::execute(&state.schema, request)).await,
+            )
+        }
     };
     let response = execute(request.data(context)).await;
     match again {
@@ -204,6 +213,15 @@ async fn run_once_or_twice(
             execute(again).await
         }
         _ => response,
+    }
+}
+
+/// The document limits, on the parse `Selected::of` made. A document that
+/// does not parse passes here; execution reports its syntax error.
+pub(super) fn check_limits(state: &AppState, request: &mut Request) -> Result<(), ServerError> {
+    match request.parsed_query() {
+        Ok(document) => DocumentLimits::of(&state.services.config.api).check(document),
+        Err(_) => Ok(()),
     }
 }
 

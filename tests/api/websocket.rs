@@ -131,3 +131,59 @@ async fn mutations_over_the_socket_count_against_the_members_rate_limit() {
     }
     assert_eq!(codes, vec![Value::Null, json!("RATE_LIMITED")]);
 }
+
+/// The document limits and the error mapping hold on the socket as over
+/// HTTP: a document past the alias limit gets an `error` message, and a
+/// domain error arrives with its code and Korean message.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_socket_applies_the_document_limits_and_codes_domain_errors() {
+    let app = TestApp::spawn_with(|config| config.api.max_aliases = 1).await;
+    let session = app.sign_up("socket-alias@example.com", "socketalias").await;
+    let mut socket = open(&app).await;
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", session.access) } });
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    assert!(
+        next_message(&mut socket)
+            .await
+            .to_text()
+            .unwrap()
+            .contains("connection_ack")
+    );
+    let mut reply_to = async |id: &str, query: &str| -> Value {
+        let subscribe = json!({ "id": id, "type": "subscribe", "payload": { "query": query } });
+        socket
+            .send(Message::Text(subscribe.to_string().into()))
+            .await
+            .unwrap();
+        let Message::Text(reply) = next_message(&mut socket).await else {
+            panic!("expected a text frame");
+        };
+        serde_json::from_str(&reply).unwrap()
+    };
+
+    let aliased = reply_to("1", "{ a: me { id } b: me { id } }").await;
+    assert_eq!(aliased["type"], "error", "{aliased}");
+    assert_eq!(
+        aliased["payload"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    assert!(
+        aliased["payload"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("별칭"),
+        "{aliased}"
+    );
+
+    let forbidden = reply_to("2", "{ ledger(id: \"999999\") { name } }").await;
+    assert_eq!(forbidden["type"], "next", "{forbidden}");
+    let error = &forbidden["payload"]["errors"][0];
+    assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{forbidden}");
+    assert!(
+        !error["message"].as_str().unwrap().is_ascii(),
+        "the message is the user's Korean one: {forbidden}"
+    );
+}

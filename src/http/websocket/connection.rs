@@ -13,8 +13,8 @@ use crate::{
     app::AppState,
     auth::access::{Access, authenticate},
     db::read_your_writes::{self, ReadScope},
-    graphql::context::RequestContext,
-    http::graphql::{Selected, code_request_errors, throttle},
+    graphql::{context::RequestContext, errors::map_errors},
+    http::graphql::{Selected, check_limits, code_request_errors, throttle},
 };
 
 /// Subscriptions one connection may hold at once.
@@ -270,9 +270,18 @@ async fn stream_results(
     outgoing: mpsc::Sender<Outgoing>,
     finished: mpsc::UnboundedSender<String>,
 ) {
-    let mut responses = state.schema.execute_stream((*request).data(context));
+    let mut request = *request;
+    let mut responses =
+        match check_limits(&state, &mut request) {
+            Ok(()) => state.schema.execute_stream(request.data(context)),
+            Err(error) => futures_util::stream::once(async move {
+                async_graphql::Response::from_errors(vec![error])
+            })
+            .boxed(),
+        };
     let mut first = true;
-    while let Some(mut response) = responses.next().await {
+    while let Some(response) = responses.next().await {
+        let mut response = map_errors(response);
         let request_error = code_request_errors(&mut response);
         let text = if first && request_error {
             let errors = serde_json::to_value(&response.errors).unwrap_or_default();
