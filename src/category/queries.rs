@@ -17,12 +17,24 @@ use crate::{
 /// Categories of the given ledgers, in the order they were made, except
 /// that the fallback comes last, also after categories added later.
 pub async fn for_ledgers(conn: &mut Conn, ledger_ids: &[i64]) -> AppResult<Vec<CategoryRow>> {
-    Ok(categories::table
-        .filter(categories::ledger_id.eq_any(ledger_ids))
+    let query = categories::table
         .order((categories::is_fallback, categories::id))
-        .select(CategoryRow::as_select())
-        .load(conn)
-        .await?)
+        .select(CategoryRow::as_select());
+    // One ledger (the usual case) as `=`: an `IN` list cannot stay prepared.
+    Ok(match ledger_ids {
+        [one] => {
+            query
+                .filter(categories::ledger_id.eq(one))
+                .load(conn)
+                .await?
+        }
+        many => {
+            query
+                .filter(categories::ledger_id.eq_any(many))
+                .load(conn)
+                .await?
+        }
+    })
 }
 
 /// A category of a ledger the viewer belongs to; FORBIDDEN otherwise.

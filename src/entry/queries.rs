@@ -84,44 +84,52 @@ fn like_pattern(search: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// The entries of one ledger matching `filter`, newest date first.
-fn filtered(ledger: i64, filter: &EntryQuery) -> entries::BoxedQuery<'static, Mysql> {
-    let mut query = entries::table
-        .filter(entries::ledger_id.eq(ledger))
-        .into_boxed();
-    if let Some(entry_type) = filter.entry_type {
-        query = query.filter(entries::entry_type.eq(entry_type.as_str()));
-    }
-    if let Some(category) = filter.category {
-        query = query.filter(entries::category_id.eq(category.0));
-    }
-    if let Some(excluded) = &filter.categories_not_in {
-        query = query.filter(entries::category_id.ne_all(excluded.clone()));
-    }
-    if let Some(from) = filter.from {
-        query = query.filter(entries::entry_date.ge(from));
-    }
-    if let Some(to) = filter.to {
-        query = query.filter(entries::entry_date.le(to));
-    }
-    if let Some(creator) = filter.creator {
-        query = query.filter(entries::creator_id.eq(creator.0));
-    }
-    if let Some(search) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let pattern = like_pattern(search);
-        let lower = diesel::dsl::sql::<diesel::sql_types::Text>("LOWER(entries.counterparty)");
-        let memo = diesel::dsl::sql::<diesel::sql_types::Text>("LOWER(COALESCE(entries.memo, ''))");
-        query = query.filter(lower.like(pattern.clone()).or(memo.like(pattern)));
-    }
-    query
+/// Narrows a boxed query over entries (alone, or joined with what they
+/// show) to one ledger's entries matching `filter`.
+macro_rules! filter_entries {
+    ($query:expr, $ledger:expr, $filter:expr) => {{
+        let filter: &EntryQuery = $filter;
+        let mut query = $query.filter(entries::ledger_id.eq($ledger));
+        if let Some(entry_type) = filter.entry_type {
+            query = query.filter(entries::entry_type.eq(entry_type.as_str()));
+        }
+        if let Some(category) = filter.category {
+            query = query.filter(entries::category_id.eq(category.0));
+        }
+        if let Some(excluded) = &filter.categories_not_in {
+            query = query.filter(entries::category_id.ne_all(excluded.clone()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(entries::entry_date.ge(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(entries::entry_date.le(to));
+        }
+        if let Some(creator) = filter.creator {
+            query = query.filter(entries::creator_id.eq(creator.0));
+        }
+        if let Some(search) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let pattern = like_pattern(search);
+            let lower = diesel::dsl::sql::<diesel::sql_types::Text>("LOWER(entries.counterparty)");
+            let memo =
+                diesel::dsl::sql::<diesel::sql_types::Text>("LOWER(COALESCE(entries.memo, ''))");
+            query = query.filter(lower.like(pattern.clone()).or(memo.like(pattern)));
+        }
+        query
+    }};
 }
 
-/// One page of matching entries and the total count.
+/// One page of matching entries, newest date first, and the total count.
+///
+/// The page is one statement, with what each entry shows joined in: with
+/// `ORDER BY` on the ledger-and-date index, the server stops after
+/// `offset + size` rows. (Ids first, then rows by id, would be one round
+/// trip more, and an `IN` list of ids cannot stay prepared.)
 pub async fn page(
     conn: &mut Conn,
     ledger: i64,
@@ -129,29 +137,34 @@ pub async fn page(
     page: i64,
     size: i64,
 ) -> AppResult<(Vec<EntryView>, i64)> {
-    let total: i64 = filtered(ledger, filter).count().get_result(conn).await?;
-    let ids: Vec<i64> = filtered(ledger, filter)
-        .order((entries::entry_date.desc(), entries::id.desc()))
-        .select(entries::id)
-        .offset(page * size)
-        .limit(size)
-        .load(conn)
+    let total: i64 = filter_entries!(entries::table.into_boxed::<Mysql>(), ledger, filter)
+        .count()
+        .get_result(conn)
         .await?;
-    let mut views = by_ids(conn, &ids).await?;
-    views.sort_by_key(|view| std::cmp::Reverse((view.entry.entry_date, view.entry.id)));
-    Ok((views, total))
+    let rows = filter_entries!(
+        joined_entries!()
+            .select(view_columns())
+            .into_boxed::<Mysql>(),
+        ledger,
+        filter
+    )
+    .order((entries::entry_date.desc(), entries::id.desc()))
+    .offset(page * size)
+    .limit(size)
+    .load(conn)
+    .await?;
+    Ok((rows.into_iter().map(into_view).collect(), total))
 }
 
 /// Entries by id, with their category, creator and color.
 pub async fn by_ids(conn: &mut Conn, ids: &[i64]) -> AppResult<Vec<EntryView>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = joined_entries!()
-        .filter(entries::id.eq_any(ids))
-        .select(view_columns())
-        .load(conn)
-        .await?;
+    let query = joined_entries!().select(view_columns());
+    // One id (the usual case) as `=`: an `IN` list cannot stay prepared.
+    let rows = match ids {
+        [] => return Ok(Vec::new()),
+        [one] => query.filter(entries::id.eq(one)).load(conn).await?,
+        many => query.filter(entries::id.eq_any(many)).load(conn).await?,
+    };
     Ok(rows.into_iter().map(into_view).collect())
 }
 
@@ -169,13 +182,33 @@ pub async fn on_day(conn: &mut Conn, ledger: i64, date: NaiveDate) -> AppResult<
 
 /// Inserts `rows` in one statement and returns their ids in order.
 pub async fn insert_many(conn: &mut Conn, rows: &[NewEntry]) -> AppResult<Vec<i64>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    diesel::insert_into(entries::table)
-        .values(rows)
-        .execute(conn)
-        .await?;
+    let insert = diesel::insert_into(entries::table);
+    match rows {
+        [] => return Ok(Vec::new()),
+        // One row (the usual case) stays prepared only written as column
+        // assignments: diesel never caches an `Insertable` struct's insert
+        // on MySQL (it may write `DEFAULT` for a `None`), nor a multi-row
+        // insert (its SQL depends on its length).
+        [one] => {
+            insert
+                .values((
+                    entries::ledger_id.eq(one.ledger_id),
+                    entries::entry_type.eq(one.entry_type),
+                    entries::amount.eq(one.amount),
+                    entries::entry_date.eq(one.entry_date),
+                    entries::category_id.eq(one.category_id),
+                    entries::payment.eq(&one.payment),
+                    entries::counterparty.eq(&one.counterparty),
+                    entries::memo.eq(&one.memo),
+                    entries::creator_id.eq(one.creator_id),
+                    entries::created_at.eq(one.created_at),
+                    entries::updated_at.eq(one.updated_at),
+                ))
+                .execute(conn)
+                .await?
+        }
+        many => insert.values(many).execute(conn).await?,
+    };
     // LAST_INSERT_ID() is the first id of the statement: for one row, its
     // id. For more, read the ids back rather than assume they are
     // consecutive (MySQL 8's interleaved auto-increment mode does not

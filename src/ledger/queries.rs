@@ -83,11 +83,23 @@ pub type MemberOfLedger = (MembershipRow, crate::member::model::MemberRow);
 /// The members of the given ledgers, in join order.
 pub async fn members_of(conn: &mut Conn, ledger_ids: &[i64]) -> AppResult<Vec<MemberOfLedger>> {
     use crate::{db::schema::members, member::model::MemberRow};
-    Ok(ledger_members::table
+    let query = ledger_members::table
         .inner_join(members::table)
-        .filter(ledger_members::ledger_id.eq_any(ledger_ids))
         .order(ledger_members::id)
-        .select((MembershipRow::as_select(), MemberRow::as_select()))
-        .load(conn)
-        .await?)
+        .select((MembershipRow::as_select(), MemberRow::as_select()));
+    // One ledger (the usual case) as `=`: an `IN` list cannot stay prepared.
+    Ok(match ledger_ids {
+        [one] => {
+            query
+                .filter(ledger_members::ledger_id.eq(one))
+                .load(conn)
+                .await?
+        }
+        many => {
+            query
+                .filter(ledger_members::ledger_id.eq_any(many))
+                .load(conn)
+                .await?
+        }
+    })
 }
