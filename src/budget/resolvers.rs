@@ -60,7 +60,7 @@ pub async fn for_ledger(
     month: i32,
 ) -> AppResult<Option<Budget>> {
     let period = YearMonth::parse(year, month)?;
-    let facts = ledger.months.get(ctx, ledger.row.id, period).await?;
+    let facts = ledger.months.facts(ctx, ledger.row.id, period).await?;
     facts
         .budget
         .map(|amount| Budget::new(period, amount, facts.totals.expense))

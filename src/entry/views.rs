@@ -64,17 +64,10 @@ pub async fn calendar(
     year: i32,
     month: i32,
 ) -> AppResult<Vec<DayTotal>> {
-    let month = YearMonth::parse(year, month)?;
-    let mut conn = ctx.services().db.read().await?;
-    let days = queries::day_totals(
-        &mut conn,
-        ledger.row.id,
-        month.first_day(),
-        month.last_day(),
-    )
-    .await?;
+    let period = YearMonth::parse(year, month)?;
+    let days = ledger.months.days(ctx, ledger.row.id, period).await?;
     Ok(days
-        .into_iter()
+        .iter()
         .map(|day| DayTotal {
             date: Date(day.day),
             income_total: Money(day.income),
@@ -132,7 +125,7 @@ pub async fn month_summary(
     month: i32,
 ) -> AppResult<MonthSummary> {
     let period = YearMonth::parse(year, month)?;
-    let facts = ledger.months.get(ctx, ledger.row.id, period).await?;
+    let facts = ledger.months.facts(ctx, ledger.row.id, period).await?;
     Ok(MonthSummary {
         year,
         month,

@@ -136,7 +136,7 @@ async fn me_reads_the_member_row_only_for_fields_that_need_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_months_totals_and_budget_are_read_once_per_request() {
+async fn a_months_days_totals_and_budget_are_read_once_per_request() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up("month-once@example.com", "monthonce").await;
     let friend = app.sign_up("month-friend@example.com", "monthfriend").await;
@@ -158,4 +158,22 @@ async fn a_months_totals_and_budget_are_read_once_per_request() {
     assert_eq!(ledger_data["budget"]["spent"], 406);
     assert_eq!(ledger_data["budget"]["remaining"], 99594);
     assert_eq!(together, alone, "budget adds no statement to monthSummary");
+
+    // The month's totals are the sum of its days: the calendar shares the
+    // read, and adds no statement either.
+    let all = "query($l: ID!) { ledger(id: $l) {
+        calendar(year: 2026, month: 3) { date expenseTotal }
+        monthSummary(year: 2026, month: 3) { expenseTotal budget }
+        budget(year: 2026, month: 3) { amount spent remaining }
+    } }";
+    let (with_calendar, data) = statements_of(&app, &owner, all, json!({ "l": ledger })).await;
+    assert_eq!(with_calendar, alone, "calendar adds no statement");
+    let days = data["ledger"]["calendar"].as_array().unwrap();
+    let expenses: Vec<i64> = days
+        .iter()
+        .map(|day| day["expenseTotal"].as_i64().unwrap())
+        .collect();
+    assert_eq!(expenses, vec![100, 101, 102, 103]);
+    assert_eq!(data["ledger"]["monthSummary"]["expenseTotal"], 406);
+    assert_eq!(data["ledger"]["budget"]["spent"], 406);
 }
