@@ -10,7 +10,7 @@ use crate::{
     clock::Clock,
     config::Config,
     db::{Database, migrate},
-    graphql::{UligaSchema, build_schema},
+    graphql::{UligaSchema, build_schema, documents::ParsedDocuments},
     mail::Mailer,
     notify::hub::Hub,
     redis_store::Redis,
@@ -55,6 +55,7 @@ pub struct AppState {
     pub draining: Arc<watch::Sender<bool>>,
     /// One permit per open WebSocket connection.
     pub sockets: Arc<tokio::sync::Semaphore>,
+    pub documents: Arc<ParsedDocuments>,
 }
 
 impl AppState {
@@ -87,6 +88,7 @@ impl AppState {
             metrics: telemetry::metrics_handle(),
             draining: Arc::new(watch::Sender::new(false)),
             sockets,
+            documents: Arc::default(),
         })
     }
 

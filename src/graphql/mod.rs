@@ -3,6 +3,7 @@
 //! the way out.
 
 pub mod context;
+pub mod documents;
 pub mod errors;
 pub mod limits;
 pub mod scalars;

@@ -77,6 +77,7 @@ pub async fn post(
             );
         }
     };
+    state.documents.prepare(&mut request);
     let selected = Selected::of(&mut request);
     execute(state, peer, &headers, request, selected, media).await
 }
@@ -105,6 +106,7 @@ pub async fn get(
             );
         }
     };
+    state.documents.prepare(&mut request);
     let selected = Selected::of(&mut request);
     if selected.ty == Some(OperationType::Mutation) {
         let mut response = request_error(

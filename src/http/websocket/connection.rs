@@ -242,6 +242,7 @@ async fn run_subscription(
     finished: mpsc::UnboundedSender<String>,
 ) {
     // The general rate limits hold on the socket as over HTTP.
+    state.documents.prepare(&mut request);
     if let Err(error) = throttle(&state, &context, &Selected::of(&mut request)).await {
         let mut refused = async_graphql::ServerError::new("", None);
         error.apply_to(&mut refused);
