@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,6 +28,7 @@ DB_NAME = "uliga_bench"
 DB_URL = f"mysql://root@127.0.0.1:3306/{DB_NAME}?prefer_socket=false"
 SERVICE_ADDR = "127.0.0.1:18080"
 FLOOR_ADDR = "127.0.0.1:18081"
+SESSION_FLOOR_ADDR = "127.0.0.1:18082"
 GRAPHQL = f"http://{SERVICE_ADDR}/graphql"
 PASSWORD = "bench-pass-1!"
 POOL_SIZE = 10
@@ -216,6 +218,8 @@ def operations(tokens):
             "root": "me",
             "title": "Trivial authenticated query `{ me { id } }`",
             "floor": "bare axum handler returning the same JSON",
+            "reference": "the service's own authentication (the JWT, then the session read from Redis) "
+                         "in an axum handler returning the same JSON, without GraphQL",
             "body": {"query": "{ me { id } }"},
             "token": tokens["dashboard"],
         },
@@ -442,7 +446,7 @@ def main():
     ops = operations(tokens)
     results["operations"] = {}
     results["pool_size"] = POOL_SIZE
-    service, floor_axum = None, None
+    service, floor_axum, floor_session = None, None, None
     try:
 
         for name, op in ops.items():
@@ -459,6 +463,7 @@ def main():
             op["statements_file"] = path
             results["operations"][name] = {
                 "title": op["title"], "floor": op["floor"], "query": op["body"]["query"],
+                **({"reference": op["reference"]} if "reference" in op else {}),
                 "statements_first_request": counted, "statements_captured": len(statements),
                 "captured_sql": statements, "service": {}, "floor_results": {},
             }
@@ -483,7 +488,21 @@ def main():
         floor_axum = subprocess.Popen([FLOOR_BIN, "axum", "--listen", FLOOR_ADDR,
                                        "--body", ops["trivial"]["floor_body"]])
         COMMANDS.append(" ".join(shlex.quote(p) for p in floor_axum.args))
+        # For reference: the trivial query's authentication (JWT, then the
+        # session in Redis) without GraphQL, with the service's own settings
+        # and Redis prefix, so the run's tokens are valid there too.
+        floor_session = subprocess.Popen(
+            [FLOOR_BIN, "session", "--listen", SESSION_FLOOR_ADDR, "--body", ops["trivial"]["floor_body"]],
+            env=service.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        COMMANDS.append(" ".join(shlex.quote(p) for p in floor_session.args))
         time.sleep(0.5)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://{SESSION_FLOOR_ADDR}/graphql", timeout=1)
+            except urllib.error.HTTPError:
+                break  # it answers (405 to a GET): up
+            except OSError:
+                time.sleep(0.1)
 
         for name, op in ops.items():
             entry = results["operations"][name]
@@ -508,6 +527,10 @@ def main():
                 if name == "trivial":
                     entry["floor_results"][c] = oha({"body": op["body"], "token": op["token"]}, c, seconds,
                                                     url=f"http://{FLOOR_ADDR}/graphql")
+                    say(name, "reference (authentication only) at concurrency", c)
+                    entry.setdefault("reference_results", {})[c] = oha(
+                        {"body": op["body"], "token": op["token"]}, c, seconds,
+                        url=f"http://{SESSION_FLOOR_ADDR}/graphql")
                 elif name == "login":
                     entry["floor_results"][c] = floor_argon2(hashed, c, seconds)
                 else:
@@ -540,8 +563,9 @@ def main():
         results["rss_end_mib"] = round(service.rss(), 1)
         results["hwm_end_mib"] = round(service.hwm(), 1)
     finally:
-        if floor_axum:
-            floor_axum.terminate()
+        for floor in (floor_axum, floor_session):
+            if floor:
+                floor.terminate()
         if service:
             service.stop()
 

@@ -30,6 +30,10 @@ def chart(name, op, path):
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
     left.plot(conc, [p["rps"] for p in service], "o-", label="service")
     left.plot(conc, [p["rps"] for p in floor], "s--", label="floor")
+    reference = [op["reference_results"][c] if c in op["reference_results"] else op["reference_results"][str(c)]
+                 for c in conc] if op.get("reference_results") else None
+    if reference:
+        left.plot(conc, [p["rps"] for p in reference], "^:", label="authentication only")
     left.set_xscale("log", base=2)
     left.set_xlabel("concurrency")
     left.set_ylabel("requests / s")
@@ -38,6 +42,8 @@ def chart(name, op, path):
     left.legend()
     right.plot(conc, [p["p99_ms"] for p in service], "o-", label="service")
     right.plot(conc, [p["p99_ms"] for p in floor], "s--", label="floor")
+    if reference:
+        right.plot(conc, [p["p99_ms"] for p in reference], "^:", label="authentication only")
     right.set_xscale("log", base=2)
     right.set_xlabel("concurrency")
     right.set_ylabel("p99 latency (ms)")
@@ -97,6 +103,11 @@ def write(results, root, docs, quick=False):
         ratio = service["rps"] / floor["rps"] if floor["rps"] else 0
         add(f"| {name}: best throughput ≥ {need:.0%} of its floor's | {ratio:.0%} "
             f"({service['rps']:,.0f} vs {floor['rps']:,.0f} req/s) | {verdict(ratio >= need)} |")
+        if ops[name].get("reference_results"):
+            reference = best(ops[name]["reference_results"])
+            share = service["rps"] / reference["rps"] if reference["rps"] else 0
+            add(f"| {name}, for reference (no target): against {ops[name]['reference']} | {share:.0%} "
+                f"({service['rps']:,.0f} vs {reference['rps']:,.0f} req/s) | - |")
     for name, op in ops.items():
         fixed = op["fixed_rate"]
         ratio = fixed["p99_ms"] / fixed["p50_ms"] if fixed["p50_ms"] else 0
@@ -149,6 +160,16 @@ def write(results, root, docs, quick=False):
             errors = f"{errors} HTTP, {s.get('graphql_errors', 0):,} GraphQL"
             add(f"| {c} | {s['rps']:,.0f} | {ms(s['p50_ms'])} | {ms(s['p99_ms'])} | {fl['rps']:,.0f} | "
                 f"{ms(fl['p50_ms'])} | {ms(fl['p99_ms'])} | {s['rps'] / fl['rps'] if fl['rps'] else 0:.0%} | {errors} |")
+        if op.get("reference_results"):
+            add("")
+            add(f"For reference: {op['reference']}.")
+            add("")
+            add("| concurrency | service req/s | reference req/s | p50 ms | p99 ms | service / reference |")
+            add("| ---: | ---: | ---: | ---: | ---: | ---: |")
+            for c in sorted(op["service"], key=int):
+                s, ref = op["service"][c], op["reference_results"][c]
+                add(f"| {c} | {s['rps']:,.0f} | {ref['rps']:,.0f} | {ms(ref['p50_ms'])} | {ms(ref['p99_ms'])} | "
+                    f"{s['rps'] / ref['rps'] if ref['rps'] else 0:.0%} |")
         fixed = op["fixed_rate"]
         add("")
         add(f"Fixed rate {fixed['rate']:,} req/s ({fixed.get('share', 0.7):.0%} of the best measured): p50 {ms(fixed['p50_ms'])} ms, "

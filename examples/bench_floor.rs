@@ -4,6 +4,11 @@
 //! Subcommands (every option is `--name value`):
 //! - `axum --listen ADDR --body JSON`: a bare axum server whose POST /graphql
 //!   answers with the fixed JSON body, as the service answers a trivial query.
+//! - `session --listen ADDR --body JSON`: the service's own state, built from
+//!   the environment as the service builds it, behind a POST /graphql that
+//!   authenticates the request as the service does (the JWT, then the
+//!   session read from Redis) and answers with the fixed JSON body: the
+//!   trivial query without GraphQL, for reference.
 //! - `sql --url URL --file FILE --concurrency N --seconds S [--pool-size P]`:
 //!   replays the statements in FILE (one a line, as captured from the
 //!   service) in a tight loop from N tasks over a bb8 pool of P
@@ -27,11 +32,17 @@ use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},
 };
-use axum::{Router, http::header, routing::post};
+use axum::{
+    Router,
+    http::{HeaderMap, StatusCode, header},
+    response::IntoResponse,
+    routing::post,
+};
 use diesel_async::{
     AsyncMysqlConnection, SimpleAsyncConnection, pooled_connection::AsyncDieselConnectionManager,
 };
 use serde_json::json;
+use uliga::auth::access::{Access, authenticate};
 
 type Opts = HashMap<String, String>;
 
@@ -122,6 +133,28 @@ async fn bare_axum(opts: &Opts) -> anyhow::Result<()> {
     let app = Router::new().route(
         "/graphql",
         post(move || async move { ([(header::CONTENT_TYPE, "application/json")], body) }),
+    );
+    let listener = tokio::net::TcpListener::bind(opt(opts, "listen")?).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+async fn session_axum(opts: &Opts) -> anyhow::Result<()> {
+    let body: &'static str = Box::leak(opt(opts, "body")?.to_owned().into_boxed_str());
+    let state = uliga::app::AppState::build(uliga::config::Config::from_env()?).await?;
+    let app = Router::new().route(
+        "/graphql",
+        post(move |headers: HeaderMap| async move {
+            let authorization = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|value| value.to_str().ok());
+            match authenticate(&state.services, authorization).await {
+                Ok(Access::Viewer(_)) => {
+                    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+                }
+                _ => StatusCode::UNAUTHORIZED.into_response(),
+            }
+        }),
     );
     let listener = tokio::net::TcpListener::bind(opt(opts, "listen")?).await?;
     axum::serve(listener, app).await?;
@@ -294,11 +327,12 @@ async fn flood(opts: &Opts) -> anyhow::Result<()> {
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        bail!("usage: bench_floor axum|sql|argon2|hash|flood --option value ...");
+        bail!("usage: bench_floor axum|session|sql|argon2|hash|flood --option value ...");
     };
     let opts = parse(rest)?;
     match command.as_str() {
         "axum" => bare_axum(&opts).await,
+        "session" => session_axum(&opts).await,
         "sql" => sql(&opts).await,
         "argon2" => argon2_verify(&opts).await,
         "hash" => hash(&opts),
