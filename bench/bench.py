@@ -491,18 +491,26 @@ def main():
         # For reference: the trivial query's authentication (JWT, then the
         # session in Redis) without GraphQL, with the service's own settings
         # and Redis prefix, so the run's tokens are valid there too.
+        # It runs only while the trivial query is measured: it has the
+        # service's background work too (the database probe), which would
+        # add to every later measurement.
+        session_log = open(os.path.join(TARGET, "bench-session-floor.log"), "w")
         floor_session = subprocess.Popen(
             [FLOOR_BIN, "session", "--listen", SESSION_FLOOR_ADDR, "--body", ops["trivial"]["floor_body"]],
-            env=service.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            env=service.env, stdout=session_log, stderr=session_log)
         COMMANDS.append(" ".join(shlex.quote(p) for p in floor_session.args))
         time.sleep(0.5)
         for _ in range(100):
+            if floor_session.poll() is not None:
+                raise RuntimeError("the session floor exited; see target/bench-session-floor.log")
             try:
                 urllib.request.urlopen(f"http://{SESSION_FLOOR_ADDR}/graphql", timeout=1)
             except urllib.error.HTTPError:
                 break  # it answers (405 to a GET): up
             except OSError:
                 time.sleep(0.1)
+        else:
+            raise RuntimeError("the session floor did not start; see target/bench-session-floor.log")
 
         for name, op in ops.items():
             entry = results["operations"][name]
@@ -535,6 +543,10 @@ def main():
                     entry["floor_results"][c] = floor_argon2(hashed, c, seconds)
                 else:
                     entry["floor_results"][c] = floor_sql(op["statements_file"], c, seconds)
+            if name == "trivial":
+                floor_session.terminate()
+                floor_session.wait()
+                session_log.close()
             entry["statements_under_load"] = statements_delta
             entry["requests_under_load"] = requests_total
             if name == "createEntry":

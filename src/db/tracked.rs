@@ -45,7 +45,14 @@ pub struct Counters {
 struct Flags {
     /// A statement started and has not finished.
     in_flight: AtomicBool,
-    /// A statement failed as a lost connection does.
+    /// A statement started while another had not finished: the earlier one
+    /// was abandoned, and its reply may have been read as this one's.
+    /// Stays set, whatever finishes later.
+    overlapped: AtomicBool,
+    /// A statement failed as a lost connection does. diesel-async reports
+    /// errors of the server it does not name (a lock wait timeout, a
+    /// deadlock) with the same kind as a broken socket, so these close the
+    /// connection too: a new one now and then, on errors that are rare here.
     lost: AtomicBool,
 }
 
@@ -72,7 +79,9 @@ impl DerefMut for TrackedConn {
 impl TrackedConn {
     /// Why the pool must not lend this connection again, if it must not.
     fn unusable(&mut self) -> Option<&'static str> {
-        if self.flags.in_flight.load(Ordering::Relaxed) {
+        if self.flags.in_flight.load(Ordering::Relaxed)
+            || self.flags.overlapped.load(Ordering::Relaxed)
+        {
             Some("abandoned_statement")
         } else if self.flags.lost.load(Ordering::Relaxed) {
             Some("lost")
@@ -136,7 +145,9 @@ impl bb8::ManageConnection for Manager {
 fn instrumentation(counters: Counters, flags: Arc<Flags>) -> impl Instrumentation {
     move |event: InstrumentationEvent<'_>| match event {
         InstrumentationEvent::StartQuery { .. } => {
-            flags.in_flight.store(true, Ordering::Relaxed);
+            if flags.in_flight.swap(true, Ordering::Relaxed) {
+                flags.overlapped.store(true, Ordering::Relaxed);
+            }
             counters.node.fetch_add(1, Ordering::Relaxed);
             counters.all.fetch_add(1, Ordering::Relaxed);
         }

@@ -3,21 +3,31 @@
 //! document took about a tenth of its request's CPU time, and copying a
 //! parsed one costs a fraction of that.
 //!
-//! Bounded in count and in the length of what it keeps, so that a stream of
-//! distinct documents costs only their parsing, as without the cache.
+//! Bounded in count, and in the size of each document it keeps (its text,
+//! and its selections: a parsed selection takes some hundred bytes, so a
+//! short text of many fields would otherwise pin megabytes), so that a stream
+//! of distinct or bulky documents costs only their parsing, as without the
+//! cache. Limits and validation run on every request, kept document or not.
 
 use std::{
     num::NonZeroUsize,
     sync::{Arc, Mutex},
 };
 
-use async_graphql::{Request, parser::types::ExecutableDocument};
+use async_graphql::{
+    Request,
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
+};
 use lru::LruCache;
 
 /// Documents kept.
 const CAPACITY: NonZeroUsize = NonZeroUsize::new(128).expect("not zero");
 /// Longer documents are parsed each time and not kept.
 const MAX_KEPT_LENGTH: usize = 8 * 1024;
+/// Documents with more selections (fields, fragment spreads, inline
+/// fragments, counted where they are written) are parsed each time and not
+/// kept. A dashboard has about 40.
+const MAX_KEPT_SELECTIONS: usize = 400;
 
 pub struct ParsedDocuments {
     cache: Mutex<LruCache<Box<str>, Arc<ExecutableDocument>>>,
@@ -41,11 +51,16 @@ impl ParsedDocuments {
             request.set_parsed_query(ExecutableDocument::clone(&document));
             return;
         }
-        let text: Box<str> = request.query.as_str().into();
+        let keep = request.query.len() <= MAX_KEPT_LENGTH;
+        let text: Box<str> = if keep {
+            request.query.as_str().into()
+        } else {
+            Box::default()
+        };
         let Ok(document) = request.parsed_query() else {
             return;
         };
-        if text.len() <= MAX_KEPT_LENGTH {
+        if keep && selections_in(document) <= MAX_KEPT_SELECTIONS {
             let document = Arc::new(document.clone());
             self.lock().put(text, document);
         }
@@ -56,6 +71,32 @@ impl ParsedDocuments {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Selections as written in the document (fragments counted once, where
+/// they are defined): a measure of its parsed size.
+fn selections_in(document: &ExecutableDocument) -> usize {
+    fn count(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|selection| {
+                1 + match &selection.node {
+                    Selection::Field(field) => count(&field.node.selection_set.node),
+                    Selection::InlineFragment(fragment) => count(&fragment.node.selection_set.node),
+                    Selection::FragmentSpread(_) => 0,
+                }
+            })
+            .sum()
+    }
+    let operations = document
+        .operations
+        .iter()
+        .map(|(_, operation)| count(&operation.node.selection_set.node));
+    let fragments = document
+        .fragments
+        .values()
+        .map(|fragment| count(&fragment.node.selection_set.node));
+    operations.chain(fragments).sum()
 }
 
 #[cfg(test)]
@@ -98,6 +139,20 @@ mod tests {
         documents.prepare(&mut request);
         assert!(request.parsed_query().is_ok());
         assert_eq!(documents.lock().len(), 0);
+    }
+
+    #[test]
+    fn a_short_document_of_many_fields_is_not_kept() {
+        let documents = ParsedDocuments::default();
+        let many = format!("{{ me {{ {} }} }}", "id ".repeat(MAX_KEPT_SELECTIONS));
+        assert!(many.len() <= MAX_KEPT_LENGTH);
+        let mut request = Request::new(many);
+        documents.prepare(&mut request);
+        assert!(request.parsed_query().is_ok());
+        assert_eq!(documents.lock().len(), 0);
+        let mut fewer = Request::new(format!("{{ me {{ {} }} }}", "id ".repeat(10)));
+        documents.prepare(&mut fewer);
+        assert_eq!(documents.lock().len(), 1);
     }
 
     #[test]

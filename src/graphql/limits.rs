@@ -2,6 +2,8 @@
 //! aliases and of root fields, checked on the parsed document before anything
 //! executes; and the cost of list fields by their page size.
 
+use std::collections::HashMap;
+
 use async_graphql::{
     ServerError, ServerResult,
     parser::types::{ExecutableDocument, Selection, SelectionSet},
@@ -17,6 +19,9 @@ pub struct DocumentLimits {
     /// are exempt: GraphiQL's introspection query nests type references
     /// deeper than any operation of the API needs, and can be switched off.
     pub max_depth: usize,
+    /// Fields once fragments are spread out: the complexity limit, since
+    /// each field costs at least 1 there.
+    pub max_fields: usize,
 }
 
 impl DocumentLimits {
@@ -25,6 +30,7 @@ impl DocumentLimits {
             max_aliases: api.max_aliases,
             max_root_fields: api.max_root_fields,
             max_depth: api.max_depth,
+            max_fields: api.max_complexity,
         }
     }
 
@@ -49,7 +55,7 @@ impl DocumentLimits {
             ));
         }
         for (_, operation) in document.operations.iter() {
-            let depth = depth_of(document, &operation.node.selection_set.node, 0);
+            let depth = depth_of(document, &operation.node.selection_set.node);
             if depth > self.max_depth {
                 return Err(ServerError::new(
                     format!(
@@ -59,7 +65,20 @@ impl DocumentLimits {
                     None,
                 ));
             }
-            let roots = count_root_fields(document, &operation.node.selection_set.node, 0);
+            // Before async-graphql's own checks: a short document whose
+            // fragments spread each other twice, level after level, expands
+            // exponentially, and validating it would take as long.
+            let fields = expanded_fields(document, &operation.node.selection_set.node);
+            if fields > self.max_fields {
+                return Err(ServerError::new(
+                    format!(
+                        "요청이 너무 큽니다. 조각(fragment)을 펼친 필드는 최대 {}개까지 쓸 수 있습니다.",
+                        self.max_fields
+                    ),
+                    None,
+                ));
+            }
+            let roots = count_root_fields(document, &operation.node.selection_set.node);
             if roots > self.max_root_fields {
                 return Err(ServerError::new(
                     format!(
@@ -75,63 +94,109 @@ impl DocumentLimits {
 }
 
 /// How deeply fields nest under `set`, through fragments, without the
-/// introspection fields. Fragment spreads nested past 64 levels stop
-/// counting (validation refuses fragment cycles anyway).
-fn depth_of(document: &ExecutableDocument, set: &SelectionSet, nesting: usize) -> usize {
-    if nesting > 64 {
-        return nesting;
-    }
-    set.items
-        .iter()
-        .map(|selection| match &selection.node {
-            Selection::Field(field) => {
-                let name = field.node.name.node.as_str();
-                if name == "__schema" || name == "__type" {
-                    0
-                } else {
-                    1 + depth_of(document, &field.node.selection_set.node, nesting + 1)
-                }
-            }
-            Selection::InlineFragment(fragment) => {
-                depth_of(document, &fragment.node.selection_set.node, nesting + 1)
-            }
-            Selection::FragmentSpread(spread) => document
-                .fragments
-                .get(&spread.node.fragment_name.node)
-                .map_or(0, |fragment| {
-                    depth_of(document, &fragment.node.selection_set.node, nesting + 1)
-                }),
-        })
-        .max()
-        .unwrap_or(0)
+/// introspection fields.
+fn depth_of(document: &ExecutableDocument, set: &SelectionSet) -> usize {
+    FragmentWalk::new(document, Measure::Depth).measure(set)
 }
 
 /// Root fields of an operation, through inline fragments and fragment
-/// spreads (a spread nested past a few levels counts as nothing: validation
-/// refuses fragment cycles anyway).
-pub fn count_root_fields(
-    document: &ExecutableDocument,
-    set: &SelectionSet,
-    nesting: usize,
-) -> usize {
-    if nesting > 8 {
-        return 0;
+/// spreads.
+pub fn count_root_fields(document: &ExecutableDocument, set: &SelectionSet) -> usize {
+    FragmentWalk::new(document, Measure::RootFields).measure(set)
+}
+
+/// Fields the operation selects once its fragments are spread out: what
+/// execution would resolve, at least once each.
+fn expanded_fields(document: &ExecutableDocument, set: &SelectionSet) -> usize {
+    FragmentWalk::new(document, Measure::Fields).measure(set)
+}
+
+#[derive(Clone, Copy)]
+enum Measure {
+    Depth,
+    RootFields,
+    Fields,
+}
+
+/// Fragments spread within fragments past this many levels measure as too
+/// much: no operation of the API needs a chain that long.
+const MAX_FRAGMENT_CHAIN: usize = 64;
+
+/// Measures a selection set through its fragment spreads, in time linear in
+/// the document: these checks run before validation, on documents anyone can
+/// send, where a fragment spread twice in itself, or a chain of fragments each
+/// spreading the next twice, would otherwise be walked an exponential number
+/// of times. Each fragment is measured once and remembered; a fragment spread
+/// inside itself adds nothing (validation refuses the cycle).
+struct FragmentWalk<'a> {
+    document: &'a ExecutableDocument,
+    measure: Measure,
+    measured: HashMap<&'a str, usize>,
+    on_path: Vec<&'a str>,
+}
+
+impl<'a> FragmentWalk<'a> {
+    fn new(document: &'a ExecutableDocument, measure: Measure) -> Self {
+        Self {
+            document,
+            measure,
+            measured: HashMap::new(),
+            on_path: Vec::new(),
+        }
     }
-    set.items
-        .iter()
-        .map(|selection| match &selection.node {
-            Selection::Field(_) => 1,
-            Selection::InlineFragment(fragment) => {
-                count_root_fields(document, &fragment.node.selection_set.node, nesting + 1)
-            }
-            Selection::FragmentSpread(spread) => document
-                .fragments
-                .get(&spread.node.fragment_name.node)
-                .map_or(0, |fragment| {
-                    count_root_fields(document, &fragment.node.selection_set.node, nesting + 1)
-                }),
-        })
-        .sum()
+
+    fn measure(&mut self, set: &'a SelectionSet) -> usize {
+        let mut result = 0_usize;
+        for selection in &set.items {
+            let value = match &selection.node {
+                Selection::Field(field) => match self.measure {
+                    Measure::RootFields => 1,
+                    Measure::Fields => {
+                        1_usize.saturating_add(self.measure(&field.node.selection_set.node))
+                    }
+                    Measure::Depth => {
+                        let name = field.node.name.node.as_str();
+                        if name == "__schema" || name == "__type" {
+                            0
+                        } else {
+                            1_usize.saturating_add(self.measure(&field.node.selection_set.node))
+                        }
+                    }
+                },
+                Selection::InlineFragment(fragment) => {
+                    self.measure(&fragment.node.selection_set.node)
+                }
+                Selection::FragmentSpread(spread) => {
+                    self.fragment(spread.node.fragment_name.node.as_str())
+                }
+            };
+            result = match self.measure {
+                Measure::Depth => result.max(value),
+                Measure::RootFields | Measure::Fields => result.saturating_add(value),
+            };
+        }
+        result
+    }
+
+    fn fragment(&mut self, name: &'a str) -> usize {
+        if let Some(&known) = self.measured.get(name) {
+            return known;
+        }
+        if self.on_path.contains(&name) {
+            return 0;
+        }
+        if self.on_path.len() >= MAX_FRAGMENT_CHAIN {
+            return usize::MAX;
+        }
+        let Some(fragment) = self.document.fragments.get(name) else {
+            return 0;
+        };
+        self.on_path.push(name);
+        let value = self.measure(&fragment.node.selection_set.node);
+        self.on_path.pop();
+        self.measured.insert(name, value);
+        value
+    }
 }
 
 /// The complexity of a list field that returns up to `size` items (its page
@@ -162,4 +227,67 @@ fn count_aliases(selection_set: &SelectionSet) -> usize {
             Selection::FragmentSpread(_) => 0,
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_query;
+
+    use super::*;
+
+    fn measured(text: &str) -> (usize, usize, usize) {
+        let document = parse_query(text).unwrap();
+        let (_, operation) = document.operations.iter().next().unwrap();
+        let set = &operation.node.selection_set.node;
+        (
+            depth_of(&document, set),
+            count_root_fields(&document, set),
+            expanded_fields(&document, set),
+        )
+    }
+
+    #[test]
+    fn fields_are_counted_through_fragments_as_often_as_they_are_spread() {
+        assert_eq!(measured("{ me { id nickName } }"), (2, 1, 3));
+        assert_eq!(
+            measured("{ me { ...F ...F } ledger(id: 1) { name } } fragment F on Me { id }"),
+            (2, 2, 5)
+        );
+        assert_eq!(
+            measured("{ ... on Query { me { ... on Me { ledgers { id } } } } }"),
+            (3, 1, 3)
+        );
+    }
+
+    #[test]
+    fn introspection_fields_add_no_depth() {
+        assert_eq!(measured("{ __schema { types { name } } }").0, 0);
+    }
+
+    #[test]
+    fn a_fragment_spread_in_itself_counts_nothing_more() {
+        assert_eq!(
+            measured("{ ...A } fragment A on Query { me { id } ...A ...A }"),
+            (2, 1, 2)
+        );
+    }
+
+    #[test]
+    fn long_chains_saturate_instead_of_overflowing() {
+        let links: Vec<String> = (0..70)
+            .map(|i| {
+                format!(
+                    "fragment F{i} on Query {{ ...F{next} ...F{next} }}",
+                    next = i + 1
+                )
+            })
+            .collect();
+        let text = format!(
+            "{{ ...F0 }} {} fragment F70 on Query {{ me {{ id }} }}",
+            links.join(" ")
+        );
+        let (_, roots, fields) = measured(&text);
+        assert_eq!(roots, usize::MAX);
+        assert_eq!(fields, usize::MAX);
+    }
 }

@@ -170,8 +170,10 @@ async fn run(
     match tokio::time::timeout(limit, run_once_or_twice(state, request, context, ty)).await {
         Ok(response) => response,
         Err(_) => {
-            // Dropping the execution cancels its reads (the driver cleans a
-            // connection's unread results before its next use); a mutation's
+            // Dropping the execution cancels its reads: a connection whose
+            // statement was cut off between sending and its reply's header
+            // is closed when it returns to the pool (`db::tracked`), and the
+            // driver drains rows left unread before its next use; a mutation's
             // transaction runs in a task of its own and ends whole, committed
             // or rolled back, so the client is told to check before retrying.
             metrics::counter!("uliga_request_timeouts_total").increment(1);
@@ -271,7 +273,7 @@ impl Selected {
                 _ => None,
             });
         // Counted as the root-field limit counts them, through fragments.
-        let root_fields = count_root_fields(document, selection_set, 0);
+        let root_fields = count_root_fields(document, selection_set);
         Self {
             ty: Some(operation.node.ty),
             label: operation_label(root_field),

@@ -253,3 +253,44 @@ async fn root_fields_in_fragments_count_against_the_rate_limits_too() {
     let body = app.gql(&spread, json!({})).await;
     expect_error(&body, "RATE_LIMITED");
 }
+
+/// Fragments that spread each other twice, level after level, expand
+/// exponentially: such documents are answered at once, before validation,
+/// whether they are cycles, chains at the root or chains inside a field.
+#[tokio::test(flavor = "multi_thread")]
+async fn fragments_that_spread_each_other_are_refused_at_once() {
+    let app = TestApp::spawn().await;
+    let session = app.sign_up("fragments@example.com", "fragments").await;
+    let chain = |on: &str, levels: usize, leaf: &str| {
+        let links: Vec<String> = (0..levels)
+            .map(|i| {
+                format!(
+                    "fragment F{i} on {on} {{ ...F{next} ...F{next} }}",
+                    next = i + 1
+                )
+            })
+            .collect();
+        format!(
+            "{} fragment F{levels} on {on} {{ {leaf} }}",
+            links.join(" ")
+        )
+    };
+    let documents = [
+        "query { ...A } fragment A on Query { ...A ...A }".to_owned(),
+        format!("query {{ ...F0 }} {}", chain("Query", 40, "me { id }")),
+        format!("query {{ me {{ ...F0 }} }} {}", chain("Me", 30, "id")),
+    ];
+    for document in documents {
+        let body = tokio::time::timeout(
+            Duration::from_secs(10),
+            app.gql_as(&session, &document, json!({})),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("no answer within 10 s to {document}"));
+        assert!(body.get("data").is_none_or(Value::is_null), "{body}");
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    }
+    // The service still answers.
+    let body = app.gql_as(&session, "{ me { id } }", json!({})).await;
+    assert_eq!(expect_ok(&body)["me"]["id"], session.member_id.as_str());
+}
