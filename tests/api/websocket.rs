@@ -8,11 +8,12 @@ use tokio_tungstenite::{
     tungstenite::{Message, client::IntoClientRequest, protocol::frame::coding::CloseCode},
 };
 
-use crate::support::TestApp;
+use crate::support::{Session, TestApp};
 
-async fn open(
-    app: &TestApp,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn open(app: &TestApp) -> Socket {
     let mut request = format!("ws://{}/graphql", app.address)
         .into_client_request()
         .unwrap();
@@ -28,16 +29,30 @@ async fn open(
     socket
 }
 
-async fn next_message(
-    socket: &mut tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-) -> Message {
+async fn next_message(socket: &mut Socket) -> Message {
     tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
         .await
         .expect("a message in time")
         .expect("the socket is open")
         .expect("a frame")
+}
+
+/// A socket whose `connection_init` carried the session's token, acknowledged.
+async fn open_signed_in(app: &TestApp, session: &Session) -> Socket {
+    let mut socket = open(app).await;
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", session.access) } });
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    assert!(
+        next_message(&mut socket)
+            .await
+            .to_text()
+            .unwrap()
+            .contains("connection_ack")
+    );
+    socket
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -96,19 +111,7 @@ async fn an_instance_refuses_sockets_past_its_cap() {
 async fn mutations_over_the_socket_count_against_the_members_rate_limit() {
     let app = TestApp::spawn_with(|config| config.limits.mutations_per_member_minute = 1).await;
     let session = app.sign_up("socket-limit@example.com", "socketlimit").await;
-    let mut socket = open(&app).await;
-    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", session.access) } });
-    socket
-        .send(Message::Text(init.to_string().into()))
-        .await
-        .unwrap();
-    assert!(
-        next_message(&mut socket)
-            .await
-            .to_text()
-            .unwrap()
-            .contains("connection_ack")
-    );
+    let mut socket = open_signed_in(&app, &session).await;
     let mut codes = Vec::new();
     for id in ["1", "2"] {
         let rename = json!({ "id": id, "type": "subscribe", "payload": {
@@ -139,19 +142,7 @@ async fn mutations_over_the_socket_count_against_the_members_rate_limit() {
 async fn the_socket_applies_the_document_limits_and_codes_domain_errors() {
     let app = TestApp::spawn_with(|config| config.api.max_aliases = 1).await;
     let session = app.sign_up("socket-alias@example.com", "socketalias").await;
-    let mut socket = open(&app).await;
-    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", session.access) } });
-    socket
-        .send(Message::Text(init.to_string().into()))
-        .await
-        .unwrap();
-    assert!(
-        next_message(&mut socket)
-            .await
-            .to_text()
-            .unwrap()
-            .contains("connection_ack")
-    );
+    let mut socket = open_signed_in(&app, &session).await;
     let mut reply_to = async |id: &str, query: &str| -> Value {
         let subscribe = json!({ "id": id, "type": "subscribe", "payload": { "query": query } });
         socket
