@@ -1,6 +1,7 @@
-//! Query limits beyond async-graphql's depth and complexity: the number of
-//! aliases and of root fields, checked on the parsed document before anything
-//! executes; and the cost of list fields by their page size.
+//! Query limits beyond async-graphql's own: the number of aliases, the
+//! depth, the root fields and the fields once fragments are spread out,
+//! checked on the parsed document before validation and execution; and the
+//! cost of list fields by their page size, for async-graphql's complexity.
 
 use std::collections::HashMap;
 
