@@ -100,7 +100,7 @@ async fn wrong_bodies_and_media_types_are_refused() {
 
     // One operation per request: a batch (a JSON array) is refused before
     // anything runs.
-    let before = app.state.services.db.statement_count();
+    let before = app.statements_at_rest().await;
     let response = app
         .client()
         .post(app.url("/graphql"))

@@ -16,7 +16,7 @@ async fn statements_for(
     token: Option<&str>,
     query: &str,
 ) -> (StatusCode, Value, u64) {
-    let before = app.state.services.db.statement_count();
+    let before = app.statements_at_rest().await;
     let (status, _, body) = app.post(token, query, json!({})).await;
     (
         status,
@@ -38,7 +38,7 @@ async fn oversized_documents_are_refused_before_any_sql() {
 
     // Ten thousand aliases do not even fit in a request body (64 KiB)...
     let aliases: String = (0..10_000).map(|n| format!("a{n}:me{{id}}")).collect();
-    let before = app.state.services.db.statement_count();
+    let before = app.statements_at_rest().await;
     let body = json!({ "query": format!("{{{aliases}}}") }).to_string();
     let refused = app.post_oversized(token, body).await;
     assert!(
@@ -88,7 +88,7 @@ async fn oversized_documents_are_refused_before_any_sql() {
             .contains("최상위")
     );
 
-    let before = app.state.services.db.statement_count();
+    let before = app.statements_at_rest().await;
     let padding = "x".repeat(1 << 20);
     let body = json!({ "query": format!("{{ me {{ id }} }} # {padding}") }).to_string();
     let refused = app.post_oversized(token, body).await;

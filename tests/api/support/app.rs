@@ -232,6 +232,26 @@ impl TestApp {
         Instance { address, state }
     }
 
+    /// The statements sent so far, once the instance is at rest: its
+    /// background work (the reminder round it runs at start-up) counts in
+    /// the same counter, so a test that checks a request sends no statement
+    /// waits for that count to stop moving first.
+    pub async fn statements_at_rest(&self) -> u64 {
+        let db = &self.state.services.db;
+        let mut last = db.statement_count();
+        let mut still = 0;
+        for _ in 0..200 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let now = db.statement_count();
+            still = if now == last { still + 1 } else { 0 };
+            last = now;
+            if still == 10 {
+                break;
+            }
+        }
+        last
+    }
+
     /// The test's database, with the administrator's account.
     pub fn admin_database_url(&self) -> String {
         let mut url = url::Url::parse(&self.admin_url).expect("a URL");
