@@ -4,10 +4,12 @@
 
 use std::{sync::LazyLock, time::Duration};
 
+use async_graphql::Context;
 use redis::{AsyncCommands, Script};
 
 use crate::{
     error::{AppError, AppResult},
+    graphql::context::ContextExt,
     redis_store::Redis,
 };
 
@@ -73,6 +75,25 @@ impl Limit<'_> {
         }
         Ok(())
     }
+}
+
+/// Counts one event against the request's client address in `bucket`;
+/// RATE_LIMITED past `limit` per `window`.
+pub async fn hit_per_client_address(
+    ctx: &Context<'_>,
+    bucket: &'static str,
+    limit: u32,
+    window: Duration,
+) -> AppResult<()> {
+    let address = ctx.request().client_addr.to_string();
+    Limit {
+        bucket,
+        subject: &address,
+        limit,
+        window,
+    }
+    .hit(&ctx.services().redis)
+    .await
 }
 
 fn rate_limited(ttl_ms: i64) -> AppError {

@@ -8,7 +8,7 @@ use crate::{
     auth::{
         password,
         payload::{AuthPayload, start_session, with_access_token},
-        rate_limit::Limit,
+        rate_limit::{Limit, hit_per_client_address},
         sessions::Rotation,
     },
     error::{AppError, AppResult},
@@ -27,16 +27,8 @@ pub struct SignInMutation;
 /// Counts one sign-in attempt (password or social) against the client
 /// address's hourly budget; RATE_LIMITED past it.
 pub async fn hit_login_address_limit(ctx: &Context<'_>) -> AppResult<()> {
-    let services = ctx.services();
-    let address = ctx.request().client_addr.to_string();
-    Limit {
-        bucket: "login-address",
-        subject: &address,
-        limit: services.config.limits.login_per_address_hour,
-        window: HOUR,
-    }
-    .hit(&services.redis)
-    .await
+    let limit = ctx.services().config.limits.login_per_address_hour;
+    hit_per_client_address(ctx, "login-address", limit, HOUR).await
 }
 
 #[Object]

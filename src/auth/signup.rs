@@ -11,7 +11,7 @@ use crate::{
     auth::{
         password,
         payload::{AuthPayload, start_session},
-        rate_limit::Limit,
+        rate_limit::{Limit, hit_per_client_address},
         verification::CodeCheck,
     },
     error::{AppError, AppResult},
@@ -60,16 +60,8 @@ pub struct SignUpInput {
 }
 
 async fn lookup_limit(ctx: &Context<'_>) -> AppResult<()> {
-    let services = ctx.services();
-    let address = ctx.request().client_addr.to_string();
-    Limit {
-        bucket: "lookup-address",
-        subject: &address,
-        limit: services.config.limits.lookup_per_address_minute,
-        window: MINUTE,
-    }
-    .hit(&services.redis)
-    .await
+    let limit = ctx.services().config.limits.lookup_per_address_minute;
+    hit_per_client_address(ctx, "lookup-address", limit, MINUTE).await
 }
 
 #[derive(Default)]
@@ -111,15 +103,7 @@ impl SignUpMutation {
         let limits = &services.config.limits;
         let email = Email::parse("email", &email)?;
         let normalized = email.normalized();
-        let address = ctx.request().client_addr.to_string();
-        Limit {
-            bucket: "code-address",
-            subject: &address,
-            limit: limits.code_per_address_hour,
-            window: HOUR,
-        }
-        .hit(&services.redis)
-        .await?;
+        hit_per_client_address(ctx, "code-address", limits.code_per_address_hour, HOUR).await?;
         {
             let mut conn = services.db.primary().await?;
             if member_queries::find_active_by_email(&mut conn, &normalized)

@@ -6,7 +6,9 @@ use diesel_async::RunQueryDsl;
 use crate::{
     category::model::{CategoryRow, NewCategory},
     db::{
-        Conn, last_insert_id,
+        Conn,
+        keys::load_by_keys,
+        last_insert_id,
         schema::{categories, entries, ledger_members},
         unique_violation_key,
     },
@@ -20,21 +22,12 @@ pub async fn for_ledgers(conn: &mut Conn, ledger_ids: &[i64]) -> AppResult<Vec<C
     let query = categories::table
         .order((categories::is_fallback, categories::id))
         .select(CategoryRow::as_select());
-    // One ledger (the usual case) as `=`: an `IN` list cannot stay prepared.
-    Ok(match ledger_ids {
-        [one] => {
-            query
-                .filter(categories::ledger_id.eq(one))
-                .load(conn)
-                .await?
-        }
-        many => {
-            query
-                .filter(categories::ledger_id.eq_any(many))
-                .load(conn)
-                .await?
-        }
-    })
+    Ok(load_by_keys!(
+        query,
+        categories::ledger_id,
+        ledger_ids,
+        conn
+    )?)
 }
 
 /// A category of a ledger the viewer belongs to; FORBIDDEN otherwise.

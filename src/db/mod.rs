@@ -3,6 +3,7 @@
 
 mod errors;
 mod gtid;
+pub mod keys;
 pub mod last_insert_id;
 pub mod migrate;
 pub mod money;

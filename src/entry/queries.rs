@@ -9,7 +9,9 @@ use diesel_async::RunQueryDsl;
 use crate::{
     category::model::CategoryRow,
     db::{
-        Conn, last_insert_id,
+        Conn,
+        keys::load_by_keys,
+        last_insert_id,
         money::sum_money,
         schema::{categories, entries, ledger_members, members},
     },
@@ -158,13 +160,11 @@ pub async fn page(
 
 /// Entries by id, with their category, creator and color.
 pub async fn by_ids(conn: &mut Conn, ids: &[i64]) -> AppResult<Vec<EntryView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let query = joined_entries!().select(view_columns());
-    // One id (the usual case) as `=`: an `IN` list cannot stay prepared.
-    let rows = match ids {
-        [] => return Ok(Vec::new()),
-        [one] => query.filter(entries::id.eq(one)).load(conn).await?,
-        many => query.filter(entries::id.eq_any(many)).load(conn).await?,
-    };
+    let rows: Vec<_> = load_by_keys!(query, entries::id, ids, conn)?;
     Ok(rows.into_iter().map(into_view).collect())
 }
 

@@ -39,59 +39,58 @@ impl DocumentLimits {
     /// by the transports on the parse they made (not as an async-graphql
     /// extension: see `graphql::errors` for why).
     pub fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
-        let mut aliases = 0;
+        let aliases: usize = document
+            .operations
+            .iter()
+            .map(|(_, operation)| &operation.node.selection_set.node)
+            .chain(
+                document
+                    .fragments
+                    .values()
+                    .map(|f| &f.node.selection_set.node),
+            )
+            .map(count_aliases)
+            .sum();
+        within(
+            aliases,
+            self.max_aliases,
+            "별칭(alias)이 너무 많습니다. 최대 {}개까지 쓸 수 있습니다.",
+        )?;
         for (_, operation) in document.operations.iter() {
-            aliases += count_aliases(&operation.node.selection_set.node);
-        }
-        for fragment in document.fragments.values() {
-            aliases += count_aliases(&fragment.node.selection_set.node);
-        }
-        if aliases > self.max_aliases {
-            return Err(ServerError::new(
-                format!(
-                    "별칭(alias)이 너무 많습니다. 최대 {}개까지 쓸 수 있습니다.",
-                    self.max_aliases
-                ),
-                None,
-            ));
-        }
-        for (_, operation) in document.operations.iter() {
-            let depth = depth_of(document, &operation.node.selection_set.node);
-            if depth > self.max_depth {
-                return Err(ServerError::new(
-                    format!(
-                        "요청이 너무 깊습니다. 필드는 {}단계까지 중첩할 수 있습니다.",
-                        self.max_depth
-                    ),
-                    None,
-                ));
-            }
+            let set = &operation.node.selection_set.node;
+            within(
+                depth_of(document, set),
+                self.max_depth,
+                "요청이 너무 깊습니다. 필드는 {}단계까지 중첩할 수 있습니다.",
+            )?;
             // Before async-graphql's own checks: a short document whose
             // fragments spread each other twice, level after level, expands
             // exponentially, and validating it would take as long.
-            let fields = expanded_fields(document, &operation.node.selection_set.node);
-            if fields > self.max_fields {
-                return Err(ServerError::new(
-                    format!(
-                        "요청이 너무 큽니다. 조각(fragment)을 펼친 필드는 최대 {}개까지 쓸 수 있습니다.",
-                        self.max_fields
-                    ),
-                    None,
-                ));
-            }
-            let roots = count_root_fields(document, &operation.node.selection_set.node);
-            if roots > self.max_root_fields {
-                return Err(ServerError::new(
-                    format!(
-                        "한 요청의 최상위 필드가 너무 많습니다. 최대 {}개까지 쓸 수 있습니다.",
-                        self.max_root_fields
-                    ),
-                    None,
-                ));
-            }
+            within(
+                expanded_fields(document, set),
+                self.max_fields,
+                "요청이 너무 큽니다. 조각(fragment)을 펼친 필드는 최대 {}개까지 쓸 수 있습니다.",
+            )?;
+            within(
+                count_root_fields(document, set),
+                self.max_root_fields,
+                "한 요청의 최상위 필드가 너무 많습니다. 최대 {}개까지 쓸 수 있습니다.",
+            )?;
         }
         Ok(())
     }
+}
+
+/// An error with `message` (its `{}` replaced by the limit) when `value`
+/// is past `limit`.
+fn within(value: usize, limit: usize, message: &str) -> ServerResult<()> {
+    if value > limit {
+        return Err(ServerError::new(
+            message.replacen("{}", &limit.to_string(), 1),
+            None,
+        ));
+    }
+    Ok(())
 }
 
 /// How deeply fields nest under `set`, through fragments, without the

@@ -6,7 +6,9 @@ use diesel_async::RunQueryDsl;
 
 use crate::{
     db::{
-        Conn, last_insert_id,
+        Conn,
+        keys::load_by_keys,
+        last_insert_id,
         schema::{ledger_members, ledgers},
     },
     error::AppResult,
@@ -87,19 +89,10 @@ pub async fn members_of(conn: &mut Conn, ledger_ids: &[i64]) -> AppResult<Vec<Me
         .inner_join(members::table)
         .order(ledger_members::id)
         .select((MembershipRow::as_select(), MemberRow::as_select()));
-    // One ledger (the usual case) as `=`: an `IN` list cannot stay prepared.
-    Ok(match ledger_ids {
-        [one] => {
-            query
-                .filter(ledger_members::ledger_id.eq(one))
-                .load(conn)
-                .await?
-        }
-        many => {
-            query
-                .filter(ledger_members::ledger_id.eq_any(many))
-                .load(conn)
-                .await?
-        }
-    })
+    Ok(load_by_keys!(
+        query,
+        ledger_members::ledger_id,
+        ledger_ids,
+        conn
+    )?)
 }

@@ -55,6 +55,19 @@ async fn open_signed_in(app: &TestApp, session: &Session) -> Socket {
     socket
 }
 
+/// Sends `query` as operation `id` and returns the first message about it.
+async fn subscribe(socket: &mut Socket, id: &str, query: &str) -> Value {
+    let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query } });
+    socket
+        .send(Message::Text(message.to_string().into()))
+        .await
+        .unwrap();
+    let Message::Text(reply) = next_message(socket).await else {
+        panic!("expected a text frame");
+    };
+    serde_json::from_str(&reply).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_valid_token_in_connection_init_is_acknowledged() {
     let app = TestApp::spawn().await;
@@ -114,17 +127,8 @@ async fn mutations_over_the_socket_count_against_the_members_rate_limit() {
     let mut socket = open_signed_in(&app, &session).await;
     let mut codes = Vec::new();
     for id in ["1", "2"] {
-        let rename = json!({ "id": id, "type": "subscribe", "payload": {
-            "query": "mutation { updateProfile(input: { userName: \"소켓\" }) { userName } }"
-        } });
-        socket
-            .send(Message::Text(rename.to_string().into()))
-            .await
-            .unwrap();
-        let Message::Text(reply) = next_message(&mut socket).await else {
-            panic!("expected a text frame");
-        };
-        let reply: Value = serde_json::from_str(&reply).unwrap();
+        let rename = "mutation { updateProfile(input: { userName: \"소켓\" }) { userName } }";
+        let reply = subscribe(&mut socket, id, rename).await;
         assert_eq!(reply["type"], "next", "{reply}");
         codes.push(reply["payload"]["errors"][0]["extensions"]["code"].clone());
         let Message::Text(done) = next_message(&mut socket).await else {
@@ -143,19 +147,7 @@ async fn the_socket_applies_the_document_limits_and_codes_domain_errors() {
     let app = TestApp::spawn_with(|config| config.api.max_aliases = 1).await;
     let session = app.sign_up("socket-alias@example.com", "socketalias").await;
     let mut socket = open_signed_in(&app, &session).await;
-    let mut reply_to = async |id: &str, query: &str| -> Value {
-        let subscribe = json!({ "id": id, "type": "subscribe", "payload": { "query": query } });
-        socket
-            .send(Message::Text(subscribe.to_string().into()))
-            .await
-            .unwrap();
-        let Message::Text(reply) = next_message(&mut socket).await else {
-            panic!("expected a text frame");
-        };
-        serde_json::from_str(&reply).unwrap()
-    };
-
-    let aliased = reply_to("1", "{ a: me { id } b: me { id } }").await;
+    let aliased = subscribe(&mut socket, "1", "{ a: me { id } b: me { id } }").await;
     assert_eq!(aliased["type"], "error", "{aliased}");
     assert_eq!(
         aliased["payload"][0]["extensions"]["code"],
@@ -169,7 +161,7 @@ async fn the_socket_applies_the_document_limits_and_codes_domain_errors() {
         "{aliased}"
     );
 
-    let forbidden = reply_to("2", "{ ledger(id: \"999999\") { name } }").await;
+    let forbidden = subscribe(&mut socket, "2", "{ ledger(id: \"999999\") { name } }").await;
     assert_eq!(forbidden["type"], "next", "{forbidden}");
     let error = &forbidden["payload"]["errors"][0];
     assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{forbidden}");

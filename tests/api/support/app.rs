@@ -263,8 +263,10 @@ impl TestApp {
     /// reading it, and may close the connection while the client is still
     /// sending: then there is no status to see (`None`).
     pub async fn post_oversized(&self, token: Option<&str>, body: String) -> Option<StatusCode> {
-        let mut request = self
-            .client
+        // A client of its own: the server may close the connection without
+        // reading the whole body, and the shared client must not pick that
+        // connection for the test's next request.
+        let mut request = reqwest::Client::new()
             .post(self.url("/graphql"))
             .header("content-type", "application/json")
             .body(body);
