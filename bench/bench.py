@@ -32,7 +32,7 @@ SESSION_FLOOR_ADDR = "127.0.0.1:18082"
 GRAPHQL = f"http://{SERVICE_ADDR}/graphql"
 PASSWORD = "bench-pass-1!"
 POOL_SIZE = 10
-MYSQL = ["mariadb", "-uroot", "-h127.0.0.1", "-P3306", "--protocol=TCP"]
+MYSQL = ["mariadb", "-uroot", "-h127.0.0.1", "-P3306", "--protocol=TCP", "--default-character-set=utf8mb4"]
 
 # Who the load runs as (see bench/seed.sql): shared ledger 1001's ADMIN is
 # member 6; shared ledger 1002 (ADMIN: member 11) takes the new entries, so
@@ -356,9 +356,11 @@ def oha(op, concurrency, seconds, rate=None, url=GRAPHQL):
     }
 
 
-def floor_sql(statements_file, concurrency, seconds):
+def floor_sql(statements_file, concurrency, seconds, rate=None):
     cmd = [FLOOR_BIN, "sql", "--url", DB_URL, "--file", statements_file, "--concurrency", str(concurrency),
            "--seconds", str(seconds), "--pool-size", str(POOL_SIZE)]
+    if rate:
+        cmd += ["--rate", str(rate)]
     return json.loads(run(cmd, record=True))
 
 
@@ -569,6 +571,18 @@ def main():
                 entry["fixed_rate"] = point
                 if not point["fell_behind"]:
                     break
+            # The floor's own tail, paced the same way at 70% of its own best:
+            # what this machine gives with the service taken away.
+            floor_rate = max(1, int(best_rps(entry["floor_results"]) * 0.7))
+            if name == "trivial":
+                say(name, "floor at fixed rate", floor_rate, "req/s")
+                entry["floor_fixed_rate"] = {"rate": floor_rate, **oha(
+                    {"body": op["body"], "token": op["token"]}, 64, fixed_seconds, rate=floor_rate,
+                    url=f"http://{FLOOR_ADDR}/graphql")}
+            elif name != "login":
+                say(name, "floor at fixed rate", floor_rate, "req/s")
+                entry["floor_fixed_rate"] = {"rate": floor_rate, **floor_sql(
+                    op["statements_file"], 64, fixed_seconds, rate=floor_rate)}
             if name == "dashboard":
                 results["rss_after_dashboard_mib"] = round(service.rss(), 1)
                 results["hwm_after_dashboard_mib"] = round(service.hwm(), 1)

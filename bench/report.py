@@ -122,6 +122,11 @@ def write(results, root, docs, quick=False):
             outcome = verdict(ratio <= 3)
         else:
             outcome = "**missed** at 70% (fell behind); " + ("within 3× at 50%" if ratio <= 3 else "over 3× at 50% too")
+        floor_fixed = op.get("floor_fixed_rate")
+        if floor_fixed and floor_fixed["p50_ms"]:
+            note += (f"; its floor, paced the same way at 70% of its own best ({floor_fixed['rate']:,} req/s): "
+                     f"{floor_fixed['p99_ms'] / floor_fixed['p50_ms']:.1f}× (p50 {ms(floor_fixed['p50_ms'])} ms, "
+                     f"p99 {ms(floor_fixed['p99_ms'])} ms)")
         add(f"| {name}: p99 ≤ 3 × p50 at 70% of saturation | "
             f"{ratio:.1f}× at {fixed['rate']:,} req/s (p50 {ms(fixed['p50_ms'])} ms, p99 {ms(fixed['p99_ms'])} ms){note} | "
             f"{outcome} |")
@@ -175,6 +180,10 @@ def write(results, root, docs, quick=False):
         add(f"Fixed rate {fixed['rate']:,} req/s ({fixed.get('share', 0.7):.0%} of the best measured): p50 {ms(fixed['p50_ms'])} ms, "
             f"p99 {ms(fixed['p99_ms'])} ms, {fixed['requests']:,} answered, "
             f"{fixed.get('graphql_errors', 0):,} of them with a GraphQL error.")
+        floor_fixed = op.get("floor_fixed_rate")
+        if floor_fixed:
+            add(f"The floor at a fixed rate of {floor_fixed['rate']:,} req/s (70% of its best): "
+                f"p50 {ms(floor_fixed['p50_ms'])} ms, p99 {ms(floor_fixed['p99_ms'])} ms.")
         if name == "login":
             add("")
             add("Past the hashing queue's places, logins are refused with RATE_LIMITED at once (the GraphQL "

@@ -9,10 +9,11 @@
 //!   authenticates the request as the service does (the JWT, then the
 //!   session read from Redis) and answers with the fixed JSON body: the
 //!   trivial query without GraphQL, for reference.
-//! - `sql --url URL --file FILE --concurrency N --seconds S [--pool-size P]`:
-//!   replays the statements in FILE (one a line, as captured from the
-//!   service) in a tight loop from N tasks over a bb8 pool of P
-//!   AsyncMysqlConnections; prints throughput and latency as JSON.
+//! - `sql --url URL --file FILE --concurrency N --seconds S [--pool-size P]
+//!   [--rate R]`: replays the statements in FILE (one a line, as captured
+//!   from the service) in a tight loop from N tasks over a bb8 pool of P
+//!   AsyncMysqlConnections, or R times a second; prints throughput and
+//!   latency as JSON.
 //! - `argon2 --hash HASH --password PW --concurrency N --seconds S`: the bare
 //!   Argon2id verify the login does, on tokio's blocking pool from N tasks.
 //! - `hash --password PW`: an Argon2id hash with the service's parameters.
@@ -23,7 +24,10 @@
 
 use std::{
     collections::HashMap,
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -43,6 +47,11 @@ use diesel_async::{
 };
 use serde_json::json;
 use uliga::auth::access::{Access, authenticate};
+
+// The service's allocator, so that a floor differs from the service only in
+// the work it leaves out.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 type Opts = HashMap<String, String>;
 
@@ -91,23 +100,54 @@ fn summary(mut latencies: Vec<Duration>, elapsed: Duration, errors: u64) -> serd
     })
 }
 
+/// How the load arrives: as fast as the tasks go, or at a fixed rate.
+#[derive(Clone, Copy)]
+enum Pace {
+    ClosedLoop,
+    /// Request `i` is due `i / rate` seconds after the start; its latency
+    /// counts from then (as oha's `--latency-correction`), so a stall delays
+    /// the requests due during it instead of hiding them.
+    Rate(u64),
+}
+
+impl Pace {
+    fn of(opts: &Opts) -> anyhow::Result<Self> {
+        Ok(match num(opts, "rate", 0)? {
+            0 => Self::ClosedLoop,
+            rate => Self::Rate(rate),
+        })
+    }
+}
+
 /// Runs `work` from `concurrency` tasks until `seconds` have passed.
-async fn drive<F, Fut>(concurrency: u64, seconds: u64, work: F) -> serde_json::Value
+async fn drive<F, Fut>(concurrency: u64, seconds: u64, pace: Pace, work: F) -> serde_json::Value
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
 {
     let work = Arc::new(work);
+    let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
-            let work = work.clone();
+            let (work, next) = (work.clone(), next.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut errors = 0;
-                while Instant::now() < deadline {
-                    let begun = Instant::now();
+                loop {
+                    let begun = match pace {
+                        Pace::ClosedLoop => Instant::now(),
+                        Pace::Rate(rate) => {
+                            let index = next.fetch_add(1, Ordering::Relaxed);
+                            let due = started + Duration::from_secs_f64(index as f64 / rate as f64);
+                            tokio::time::sleep_until(due.into()).await;
+                            due
+                        }
+                    };
+                    if begun >= deadline {
+                        break;
+                    }
                     if work().await {
                         latencies.push(begun.elapsed());
                     } else {
@@ -176,7 +216,8 @@ async fn sql(opts: &Opts) -> anyhow::Result<()> {
         .build(manager)
         .await?;
     let concurrency = num(opts, "concurrency", 1)?;
-    let result = drive(concurrency, num(opts, "seconds", 10)?, move || {
+    let pace = Pace::of(opts)?;
+    let result = drive(concurrency, num(opts, "seconds", 10)?, pace, move || {
         let pool = pool.clone();
         let statements = statements.clone();
         async move {
@@ -214,6 +255,7 @@ async fn argon2_verify(opts: &Opts) -> anyhow::Result<()> {
     let result = drive(
         num(opts, "concurrency", 1)?,
         num(opts, "seconds", 10)?,
+        Pace::ClosedLoop,
         move || {
             let (hash, password) = (hash.clone(), password.clone());
             async move {

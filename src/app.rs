@@ -47,7 +47,8 @@ impl Services {
 /// The HTTP layer's state.
 #[derive(Clone)]
 pub struct AppState {
-    pub services: Services,
+    /// Shared, not copied: axum clones the state for every request.
+    pub services: Arc<Services>,
     pub schema: UligaSchema,
     pub metrics: PrometheusHandle,
     /// Set on SIGTERM: readiness turns false so the balancer stops sending,
@@ -83,7 +84,7 @@ impl AppState {
         crate::notify::reminders::spawn(services.clone());
         let schema = build_schema(services.clone());
         Ok(Self {
-            services,
+            services: Arc::new(services),
             schema,
             metrics: telemetry::metrics_handle(),
             draining: Arc::new(watch::Sender::new(false)),

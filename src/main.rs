@@ -1,5 +1,11 @@
 use uliga::{app::AppState, config::Config, http, telemetry};
 
+/// Each request allocates many small values that live only as long as it
+/// (GraphQL values, decoded rows, JSON); under load glibc's malloc spent about
+/// a sixth of the service's CPU on them (docs/DECISIONS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // `LOG_FORMAT` (`text` or `json`) is read before the rest of the
