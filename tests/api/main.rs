@@ -17,6 +17,7 @@ mod ledgers;
 mod limits;
 mod notifications;
 mod profile;
+mod redis_connections;
 mod redis_restart;
 mod reminders;
 mod replication;

@@ -2,71 +2,28 @@
 //! itself, the client's socket stays open, and nothing is lost: what was
 //! created meanwhile arrives with the next event and is in `me.notifications`.
 
-use std::{net::TcpListener, process::Stdio, time::Duration};
+use std::time::Duration;
 
 use chrono::Datelike;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
 use tokio_tungstenite::{
     connect_async,
     tungstenite::{Message, client::IntoClientRequest},
 };
 use uliga::notify::reminders::run_once;
 
-use crate::support::{TestApp, expect_ok, ledgers::shared_ledger};
-
-/// A Redis server of this test's own, so restarting it disturbs no other
-/// test. It keeps an append-only file, as a production Redis would, so the
-/// sessions survive the restart.
-fn start_redis(port: u16) -> Child {
-    let dir = std::env::temp_dir().join(format!("uliga-redis-{port}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "always",
-        ])
-        .arg("--dir")
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("redis-server runs")
-}
-
-async fn wait_until_up(port: u16) {
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("redis on {port} did not start");
-}
+use crate::support::{
+    TestApp, expect_ok,
+    ledgers::shared_ledger,
+    redis_server::{RedisServer, free_port},
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn subscriptions_survive_a_redis_restart_and_nothing_is_lost() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut redis = start_redis(port);
-    wait_until_up(port).await;
-    let app =
-        TestApp::spawn_with(|config| config.redis.url = format!("redis://127.0.0.1:{port}")).await;
+    let port = free_port();
+    let mut redis = RedisServer::start(port).await;
+    let app = TestApp::spawn_with(|config| config.redis.url = redis.url.clone()).await;
     let admin = app.sign_up("restart@example.com", "restart").await;
     let friend = app.sign_up("friend@example.com", "friend").await;
     let ledger = shared_ledger(&app, &admin, &[]).await;
@@ -103,10 +60,9 @@ async fn subscriptions_survive_a_redis_restart_and_nothing_is_lost() {
 
     // Redis goes away. The reminder job needs only MySQL: its notification is
     // written, and its event cannot be published.
-    redis.kill().await.unwrap();
+    redis.stop().await;
     assert_eq!(run_once(&app.state.services).await.unwrap(), 1);
-    redis = start_redis(port);
-    wait_until_up(port).await;
+    redis = RedisServer::start(port).await;
     // Time for the instance to reconnect its pub/sub connection.
     tokio::time::sleep(Duration::from_secs(6)).await;
 

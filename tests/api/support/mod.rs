@@ -4,6 +4,7 @@
 mod app;
 pub mod ledgers;
 mod mail;
+pub mod redis_server;
 pub mod topology;
 
 pub use app::{

@@ -1,0 +1,81 @@
+//! The Redis pool and key naming. Every key goes through `Redis::key`, so a
+//! deployment (or a test) can share one Redis under its own prefix.
+
+mod pool;
+
+use bb8_redis::RedisConnectionManager;
+
+use crate::{config::RedisConfig, error::AppResult};
+
+pub type RedisConn = bb8::PooledConnection<'static, pool::Manager>;
+
+/// Connections in the pool. Each is multiplexed: it carries the commands of
+/// many requests at once.
+const POOL_SIZE: u32 = 16;
+
+#[derive(Clone)]
+pub struct Redis {
+    pool: bb8::Pool<pool::Manager>,
+    /// For the pub/sub connection, which lives outside the pool.
+    client: redis::Client,
+    prefix: String,
+}
+
+impl Redis {
+    pub async fn connect(config: &RedisConfig) -> anyhow::Result<Self> {
+        let client = redis::Client::open(config.url.as_str())?;
+        let pool = bb8::Pool::builder()
+            .max_size(POOL_SIZE)
+            .connection_timeout(std::time::Duration::from_secs(3))
+            // Checked in `conn` instead, and only when idle for a while.
+            .test_on_check_out(false)
+            // The connection that answered last goes out first: light load
+            // keeps reusing one that needs no PING.
+            .queue_strategy(bb8::QueueStrategy::Lifo)
+            .build(pool::Manager::new(RedisConnectionManager::new(
+                config.url.as_str(),
+            )?))
+            .await?;
+        Ok(Self {
+            pool,
+            client,
+            prefix: config.key_prefix.clone(),
+        })
+    }
+
+    /// A connection that answered within the last second, or that answers
+    /// a PING now. One that fails the PING is discarded (`pool`), and the
+    /// next is tried: after a restart of Redis every idle one is dead.
+    pub async fn conn(&self) -> AppResult<RedisConn> {
+        let mut discarded = 0;
+        loop {
+            let mut conn = self.pool.get_owned().await?;
+            if conn.trusted() {
+                return Ok(conn);
+            }
+            match redis::cmd("PING").query_async::<()>(&mut *conn).await {
+                Ok(()) => return Ok(conn),
+                Err(_) if conn.is_lost() && discarded < POOL_SIZE => discarded += 1,
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    /// `prefix` + the parts joined by `:`.
+    pub fn key(&self, parts: &[&str]) -> String {
+        let mut key = self.prefix.clone();
+        key.push_str(&parts.join(":"));
+        key
+    }
+
+    /// A dedicated pub/sub connection.
+    pub async fn pubsub(&self) -> redis::RedisResult<redis::aio::PubSub> {
+        self.client.get_async_pubsub().await
+    }
+
+    pub async fn ping(&self) -> AppResult<()> {
+        let mut conn = self.conn().await?;
+        let _: String = redis::cmd("PING").query_async(&mut *conn).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! A Redis server of a test's own, for tests that stop it or count what it
+//! was sent, which would disturb the Redis the other tests share.
+
+use std::{net::TcpListener, process::Stdio, time::Duration};
+
+use tokio::process::{Child, Command};
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct RedisServer {
+    process: Child,
+    pub url: String,
+}
+
+impl RedisServer {
+    /// Starts it on `port` and waits until it accepts connections. It keeps
+    /// an append-only file, as a production Redis would, so sessions survive
+    /// a restart on the same port.
+    pub async fn start(port: u16) -> Self {
+        let dir = std::env::temp_dir().join(format!("uliga-redis-{port}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let process = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ])
+            .arg("--dir")
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server runs");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Self {
+                    process,
+                    url: format!("redis://127.0.0.1:{port}"),
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis on {port} did not start");
+    }
+
+    pub async fn stop(&mut self) {
+        self.process.kill().await.unwrap();
+    }
+
+    /// How many times each command was called, from `INFO commandstats`.
+    pub async fn calls(&self, command: &str) -> u64 {
+        let client = redis::Client::open(self.url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let info: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let prefix = format!("cmdstat_{command}:calls=");
+        info.lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|rest| rest.split(',').next())
+            .map_or(0, |calls| calls.parse().unwrap())
+    }
+}
