@@ -3,15 +3,23 @@
 
 mod pool;
 
+use std::time::{Duration, Instant};
+
 use bb8_redis::RedisConnectionManager;
 
-use crate::{config::RedisConfig, error::AppResult};
+use crate::{
+    config::RedisConfig,
+    error::{AppError, AppResult},
+};
 
 pub type RedisConn = bb8::PooledConnection<'static, pool::Manager>;
 
 /// Connections in the pool. Each is multiplexed: it carries the commands of
 /// many requests at once.
 const POOL_SIZE: u32 = 16;
+
+/// How long a request waits for a connection, and for the PINGs of idle ones.
+const CHECK_OUT_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Clone)]
 pub struct Redis {
@@ -26,7 +34,7 @@ impl Redis {
         let client = redis::Client::open(config.url.as_str())?;
         let pool = bb8::Pool::builder()
             .max_size(POOL_SIZE)
-            .connection_timeout(std::time::Duration::from_secs(3))
+            .connection_timeout(CHECK_OUT_TIMEOUT)
             // Checked in `conn` instead, and only when idle for a while.
             .test_on_check_out(false)
             // The connection that answered last goes out first: light load
@@ -44,16 +52,23 @@ impl Redis {
     }
 
     /// A connection that answered within the last second, or that answers
-    /// a PING now. One that fails the PING is discarded (`pool`), and the
-    /// next is tried: after a restart of Redis every idle one is dead.
+    /// a PING now. One that fails the PING as a lost connection does is
+    /// discarded (`pool`), and the next is tried: after a restart of Redis
+    /// every idle one is dead. The PINGs together take at most
+    /// `CHECK_OUT_TIMEOUT`, so a Redis that stopped answering fails the
+    /// request instead of holding it.
     pub async fn conn(&self) -> AppResult<RedisConn> {
+        let deadline = Instant::now() + CHECK_OUT_TIMEOUT;
         let mut discarded = 0;
         loop {
             let mut conn = self.pool.get_owned().await?;
             if conn.trusted() {
                 return Ok(conn);
             }
-            match redis::cmd("PING").query_async::<()>(&mut *conn).await {
+            if Instant::now() >= deadline {
+                return Err(AppError::Unavailable("redis did not answer a PING".into()));
+            }
+            match conn.check().await {
                 Ok(()) => return Ok(conn),
                 Err(_) if conn.is_lost() && discarded < POOL_SIZE => discarded += 1,
                 Err(error) => return Err(error.into()),

@@ -52,6 +52,12 @@ impl TrackedConn {
         self.lost
     }
 
+    /// PINGs it. The driver gives up after half a second without an answer
+    /// (redis's response timeout), and `record` counts that as lost.
+    pub async fn check(&mut self) -> Result<(), RedisError> {
+        redis::cmd("PING").query_async(self).await
+    }
+
     fn record<T>(&mut self, outcome: &Result<T, RedisError>) {
         match outcome {
             Ok(_) => self.answered_at = Instant::now(),

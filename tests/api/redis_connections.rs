@@ -1,6 +1,8 @@
 //! What a request asks of Redis, and how the pool gets over Redis going away
 //! while its connections are busy (`redis_store::pool`).
 
+use std::time::{Duration, Instant};
+
 use serde_json::json;
 
 use crate::support::{
@@ -60,4 +62,41 @@ async fn connections_lost_while_in_use_are_replaced() {
     }
     expect_ok(&app.gql_as(&member, ME, json!({})).await);
     drop(redis);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redis_that_stops_answering_fails_the_request_within_the_check_out_limit() {
+    let redis = RedisServer::start(free_port()).await;
+    let app = TestApp::spawn_with(|config| config.redis.url = redis.url.clone()).await;
+    let member = app.sign_up("paused@example.com", "paused").await;
+    // Requests at once open many pooled connections, each of which would
+    // take the driver's half-second response timeout to find unanswered.
+    for _ in 0..3 {
+        let requests = (0..32).map(|_| app.gql_as(&member, ME, json!({})));
+        for body in futures_util::future::join_all(requests).await {
+            expect_ok(&body);
+        }
+    }
+    assert!(
+        redis.connected_clients().await >= 10,
+        "the pool opened connections for the requests at once"
+    );
+    // Long enough for the connections to be PINGed before their next use.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    redis.pause();
+    let asked = Instant::now();
+    let (status, _, body) = app.post(Some(&member.access), ME, json!({})).await;
+    let waited = asked.elapsed();
+    redis.resume();
+
+    assert!(
+        waited < Duration::from_secs(6),
+        "the request waited {waited:?} for a Redis that does not answer"
+    );
+    assert_eq!(status.as_u16(), 503, "no session could be read: {body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAVAILABLE");
+    // The connection that did not answer was discarded; the next request
+    // finds Redis answering again.
+    expect_ok(&app.gql_as(&member, ME, json!({})).await);
 }

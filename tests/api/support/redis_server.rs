@@ -63,19 +63,52 @@ impl RedisServer {
         self.process.kill().await.unwrap();
     }
 
+    /// SIGSTOP: connections stay open and commands get no answer.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.process.id().expect("redis-server is running");
+        let status = std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill {signal} {pid}");
+    }
+
     /// How many times each command was called, from `INFO commandstats`.
     pub async fn calls(&self, command: &str) -> u64 {
-        let client = redis::Client::open(self.url.as_str()).unwrap();
-        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-        let info: String = redis::cmd("INFO")
-            .arg("commandstats")
-            .query_async(&mut conn)
-            .await
-            .unwrap();
+        let info = self.info("commandstats").await;
         let prefix = format!("cmdstat_{command}:calls=");
         info.lines()
             .find_map(|line| line.strip_prefix(&prefix))
             .and_then(|rest| rest.split(',').next())
             .map_or(0, |calls| calls.parse().unwrap())
+    }
+
+    /// Open client connections, not counting the one asking.
+    pub async fn connected_clients(&self) -> u64 {
+        let info = self.info("clients").await;
+        let count: u64 = info
+            .lines()
+            .find_map(|line| line.strip_prefix("connected_clients:"))
+            .map(|count| count.trim().parse().unwrap())
+            .unwrap();
+        count - 1
+    }
+
+    async fn info(&self, section: &str) -> String {
+        let client = redis::Client::open(self.url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        redis::cmd("INFO")
+            .arg(section)
+            .query_async(&mut conn)
+            .await
+            .unwrap()
     }
 }
