@@ -14,11 +14,10 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use async_graphql::{
-    Request,
-    parser::types::{ExecutableDocument, Selection, SelectionSet},
-};
+use async_graphql::{Request, parser::types::ExecutableDocument};
 use lru::LruCache;
+
+use crate::graphql::limits::count_written;
 
 /// Documents kept.
 const CAPACITY: NonZeroUsize = NonZeroUsize::new(128).expect("not zero");
@@ -60,7 +59,7 @@ impl ParsedDocuments {
         let Ok(document) = request.parsed_query() else {
             return;
         };
-        if keep && selections_in(document) <= MAX_KEPT_SELECTIONS {
+        if keep && count_written(document, |_| true) <= MAX_KEPT_SELECTIONS {
             let document = Arc::new(document.clone());
             self.lock().put(text, document);
         }
@@ -71,32 +70,6 @@ impl ParsedDocuments {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
-
-/// Selections as written in the document (fragments counted once, where
-/// they are defined): a measure of its parsed size.
-fn selections_in(document: &ExecutableDocument) -> usize {
-    fn count(set: &SelectionSet) -> usize {
-        set.items
-            .iter()
-            .map(|selection| {
-                1 + match &selection.node {
-                    Selection::Field(field) => count(&field.node.selection_set.node),
-                    Selection::InlineFragment(fragment) => count(&fragment.node.selection_set.node),
-                    Selection::FragmentSpread(_) => 0,
-                }
-            })
-            .sum()
-    }
-    let operations = document
-        .operations
-        .iter()
-        .map(|(_, operation)| count(&operation.node.selection_set.node));
-    let fragments = document
-        .fragments
-        .values()
-        .map(|fragment| count(&fragment.node.selection_set.node));
-    operations.chain(fragments).sum()
 }
 
 #[cfg(test)]

@@ -39,18 +39,10 @@ impl DocumentLimits {
     /// by the transports on the parse they made (not as an async-graphql
     /// extension: see `graphql::errors` for why).
     pub fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
-        let aliases: usize = document
-            .operations
-            .iter()
-            .map(|(_, operation)| &operation.node.selection_set.node)
-            .chain(
-                document
-                    .fragments
-                    .values()
-                    .map(|f| &f.node.selection_set.node),
-            )
-            .map(count_aliases)
-            .sum();
+        let aliases = count_written(
+            document,
+            |selection| matches!(selection, Selection::Field(field) if field.node.alias.is_some()),
+        );
         within(
             aliases,
             self.max_aliases,
@@ -214,18 +206,36 @@ pub fn capped_page_cost(size: Option<i32>, cap: usize, child_complexity: usize) 
     items.max(1).saturating_mul(child_complexity.max(1))
 }
 
-fn count_aliases(selection_set: &SelectionSet) -> usize {
-    selection_set
-        .items
+/// The selections written in the document (each fragment once, where it is
+/// defined) for which `counts` holds: a measure of its text, not of what
+/// executing it would expand to.
+pub fn count_written(document: &ExecutableDocument, counts: impl Fn(&Selection) -> bool) -> usize {
+    fn walk(set: &SelectionSet, counts: &dyn Fn(&Selection) -> bool) -> usize {
+        set.items
+            .iter()
+            .map(|selection| {
+                usize::from(counts(&selection.node))
+                    + match &selection.node {
+                        Selection::Field(field) => walk(&field.node.selection_set.node, counts),
+                        Selection::InlineFragment(fragment) => {
+                            walk(&fragment.node.selection_set.node, counts)
+                        }
+                        Selection::FragmentSpread(_) => 0,
+                    }
+            })
+            .sum()
+    }
+    let operations = document
+        .operations
         .iter()
-        .map(|selection| match &selection.node {
-            Selection::Field(field) => {
-                usize::from(field.node.alias.is_some())
-                    + count_aliases(&field.node.selection_set.node)
-            }
-            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
-        })
+        .map(|(_, operation)| &operation.node.selection_set.node);
+    let fragments = document
+        .fragments
+        .values()
+        .map(|fragment| &fragment.node.selection_set.node);
+    operations
+        .chain(fragments)
+        .map(|set| walk(set, &counts))
         .sum()
 }
 

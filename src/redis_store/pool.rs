@@ -23,7 +23,7 @@ use redis::{
 /// How long a connection that answered is trusted without a PING. Under
 /// load connections come back within microseconds, so no request pays for a
 /// PING; after a quiet spell (a restart of Redis, say) the first use checks.
-pub const TRUSTED_FOR: Duration = Duration::from_secs(1);
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
 
 pub struct Manager {
     inner: RedisConnectionManager,

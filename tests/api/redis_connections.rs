@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::support::{
-    TestApp, expect_ok,
+    expect_ok,
     redis_server::{RedisServer, free_port},
 };
 
@@ -15,7 +15,7 @@ const ME: &str = "{ me { id } }";
 #[tokio::test(flavor = "multi_thread")]
 async fn a_signed_in_request_reads_its_session_without_a_ping_first() {
     let redis = RedisServer::start(free_port()).await;
-    let app = TestApp::spawn_with(|config| config.redis.url = redis.url.clone()).await;
+    let app = redis.app().await;
     let member = app.sign_up("ping@example.com", "ping").await;
     let (pings, reads) = (redis.calls("ping").await, redis.calls("hget").await);
 
@@ -38,7 +38,7 @@ async fn a_signed_in_request_reads_its_session_without_a_ping_first() {
 async fn connections_lost_while_in_use_are_replaced() {
     let port = free_port();
     let mut redis = RedisServer::start(port).await;
-    let app = TestApp::spawn_with(|config| config.redis.url = redis.url.clone()).await;
+    let app = redis.app().await;
     let member = app.sign_up("lost@example.com", "lost").await;
     expect_ok(&app.gql_as(&member, ME, json!({})).await);
 
@@ -67,7 +67,7 @@ async fn connections_lost_while_in_use_are_replaced() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redis_that_stops_answering_fails_the_request_within_the_check_out_limit() {
     let redis = RedisServer::start(free_port()).await;
-    let app = TestApp::spawn_with(|config| config.redis.url = redis.url.clone()).await;
+    let app = redis.app().await;
     let member = app.sign_up("paused@example.com", "paused").await;
     // Requests at once open many pooled connections, each of which would
     // take the driver's half-second response timeout to find unanswered.

@@ -14,7 +14,7 @@ use tokio_tungstenite::{
 use uliga::notify::reminders::run_once;
 
 use crate::support::{
-    TestApp, expect_ok,
+    expect_ok,
     ledgers::shared_ledger,
     redis_server::{RedisServer, free_port},
 };
@@ -23,7 +23,7 @@ use crate::support::{
 async fn subscriptions_survive_a_redis_restart_and_nothing_is_lost() {
     let port = free_port();
     let mut redis = RedisServer::start(port).await;
-    let app = TestApp::spawn_with(|config| config.redis.url = redis.url.clone()).await;
+    let app = redis.app().await;
     let admin = app.sign_up("restart@example.com", "restart").await;
     let friend = app.sign_up("friend@example.com", "friend").await;
     let ledger = shared_ledger(&app, &admin, &[]).await;

@@ -5,6 +5,8 @@ use std::{net::TcpListener, process::Stdio, time::Duration};
 
 use tokio::process::{Child, Command};
 
+use super::TestApp;
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -57,6 +59,11 @@ impl RedisServer {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("redis on {port} did not start");
+    }
+
+    /// An instance whose Redis is this one.
+    pub async fn app(&self) -> TestApp {
+        TestApp::spawn_with(|config| config.redis.url = self.url.clone()).await
     }
 
     pub async fn stop(&mut self) {
