@@ -201,12 +201,14 @@ async fn run_once_or_twice(
         again.operation_name = request.operation_name.clone();
         again.data(context.clone())
     });
+    // Boxed: an execution's future is several kilobytes, and unboxed it
+    // would make the whole handler's future that large, which the server
+    // then moves (copies) as it wraps it, twice per request.
     let execute = |request: Request| {
         let scope = scope.clone();
         async move {
-            map_errors(
-                read_your_writes::scope(scope, Schema::execute(&state.schema, request)).await,
-            )
+            let execution = Box::pin(Schema::execute(&state.schema, request));
+            map_errors(read_your_writes::scope(scope, execution).await)
         }
     };
     let response = execute(request.data(context)).await;

@@ -336,6 +336,17 @@ async fn responses_carry_security_headers_and_cors_allows_only_configured_origin
     assert_eq!(headers["x-frame-options"], "DENY");
     assert_eq!(headers["referrer-policy"], "no-referrer");
     assert_eq!(headers["cache-control"], "no-store");
+    // The router's own answers pass through the same middleware.
+    let unknown = app
+        .client()
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(unknown.headers()["cache-control"], "no-store");
+    assert!(unknown.headers().get("x-request-id").is_some());
 
     let preflight = |origin: &'static str| {
         app.client()
