@@ -21,7 +21,9 @@ impl ScalarType for Date {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.format("%Y-%m-%d").to_string())
+        // chrono's Display is `YYYY-MM-DD` for these years, written directly;
+        // `format` would parse a format string for every date of a calendar.
+        Value::String(self.0.to_string())
     }
 }
 
@@ -125,6 +127,14 @@ mod tests {
                 <Date as ScalarType>::parse(Value::String(bad.into())).is_err(),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn dates_are_written_with_padded_fields() {
+        for text in ["1970-01-01", "2026-03-05", "2100-12-31"] {
+            let date = <Date as ScalarType>::parse(Value::String(text.into())).unwrap();
+            assert_eq!(date.to_value(), Value::String(text.into()));
         }
     }
 
