@@ -47,9 +47,8 @@ fn routes(state: AppState) -> Router {
 /// routes. It wraps the router once, and not each route as `Router::layer`
 /// would: the router clones a route's service for every request, and with
 /// the middleware inside it that was some 36 boxed services cloned, and as
-/// many futures moved, per request (a fifth of the instructions of
-/// `{ me { id } }`). It also answers the router's own 404 and 405 with the
-/// same headers.
+/// many futures moved, per request (about a tenth of the instructions of
+/// `{ me { id } }`). The router's own 404 and 405 pass through it too.
 pub fn service(
     state: AppState,
 ) -> impl Service<
