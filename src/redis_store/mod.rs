@@ -21,6 +21,15 @@ const POOL_SIZE: u32 = 16;
 /// How long a request waits for a connection, and for the PINGs of idle ones.
 const CHECK_OUT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// When a check-out PINGs the connection it lends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ping {
+    /// Only one idle for longer than the pool trusts (requests).
+    WhenIdle,
+    /// Every time (readiness, which must see Redis answer now).
+    Always,
+}
+
 #[derive(Clone)]
 pub struct Redis {
     pool: bb8::Pool<pool::Manager>,
@@ -52,17 +61,28 @@ impl Redis {
     }
 
     /// A connection that answered within the last second, or that answers
-    /// a PING now. One that fails the PING as a lost connection does is
-    /// discarded (`pool`), and the next is tried: after a restart of Redis
-    /// every idle one is dead. The PINGs together take at most
-    /// `CHECK_OUT_TIMEOUT`, so a Redis that stopped answering fails the
-    /// request instead of holding it.
+    /// a PING now: see `check_out`.
     pub async fn conn(&self) -> AppResult<RedisConn> {
+        self.check_out(Ping::WhenIdle).await
+    }
+
+    /// Whether Redis answers now (readiness): one PING, even on a connection
+    /// that answered a moment ago.
+    pub async fn ping(&self) -> AppResult<()> {
+        self.check_out(Ping::Always).await.map(drop)
+    }
+
+    /// A connection from the pool, PINGed as `ping` says. One that fails the
+    /// PING as a lost connection does is discarded (`pool`), and the next is
+    /// tried: after a restart of Redis every idle one is dead. The PINGs
+    /// together take at most `CHECK_OUT_TIMEOUT`, so a Redis that stopped
+    /// answering fails the request instead of holding it.
+    async fn check_out(&self, ping: Ping) -> AppResult<RedisConn> {
         let deadline = Instant::now() + CHECK_OUT_TIMEOUT;
         let mut discarded = 0;
         loop {
             let mut conn = self.pool.get_owned().await?;
-            if conn.trusted() {
+            if ping == Ping::WhenIdle && conn.trusted() {
                 return Ok(conn);
             }
             if Instant::now() >= deadline {
@@ -86,11 +106,5 @@ impl Redis {
     /// A dedicated pub/sub connection.
     pub async fn pubsub(&self) -> redis::RedisResult<redis::aio::PubSub> {
         self.client.get_async_pubsub().await
-    }
-
-    pub async fn ping(&self) -> AppResult<()> {
-        let mut conn = self.conn().await?;
-        let _: String = redis::cmd("PING").query_async(&mut *conn).await?;
-        Ok(())
     }
 }

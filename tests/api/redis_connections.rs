@@ -35,6 +35,35 @@ async fn a_signed_in_request_reads_its_session_without_a_ping_first() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn readiness_pings_redis_once_whether_or_not_the_connection_was_idle() {
+    let redis = RedisServer::start(free_port()).await;
+    let app = redis.app().await;
+    let member = app.sign_up("ready@example.com", "ready").await;
+    let ready = || async {
+        let response = app
+            .client()
+            .get(app.url("/health/ready"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    };
+
+    // Just after a request: the connection is trusted, and still pinged.
+    expect_ok(&app.gql_as(&member, ME, json!({})).await);
+    let before = redis.calls("ping").await;
+    ready().await;
+    assert_eq!(redis.calls("ping").await - before, 1);
+
+    // Idle past the trust window: the PING that checks the connection is the
+    // readiness check, not one more.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let before = redis.calls("ping").await;
+    ready().await;
+    assert_eq!(redis.calls("ping").await - before, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn connections_lost_while_in_use_are_replaced() {
     let port = free_port();
     let mut redis = RedisServer::start(port).await;
