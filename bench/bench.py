@@ -364,6 +364,20 @@ def floor_sql(statements_file, concurrency, seconds, rate=None):
     return json.loads(run(cmd, record=True))
 
 
+def image_layers(work_dir):
+    """The runtime image's layers, weighed by bench/image-size. A failure
+    there (no root, no network) costs the image's size, not the run."""
+    say("assembling and weighing the runtime image's layers")
+    cmd = [os.path.join(ROOT, "bench", "image-size"), SERVICE_BIN, work_dir]
+    COMMANDS.append(" ".join(shlex.quote(part) for part in cmd))
+    try:
+        return json.loads(run(cmd))
+    except (subprocess.CalledProcessError, json.JSONDecodeError) as error:
+        detail = getattr(error, "stderr", None) or str(error)
+        say("image size not measured:", detail.strip().splitlines()[-1] if detail.strip() else error)
+        return {"error": detail.strip().splitlines()[-1] if detail.strip() else str(error)}
+
+
 def floor_argon2(hashed, concurrency, seconds):
     cmd = [FLOOR_BIN, "argon2", "--hash", hashed, "--password", PASSWORD,
            "--concurrency", str(concurrency), "--seconds", str(seconds)]
@@ -632,6 +646,8 @@ def main():
     stripped = os.path.join(out_dir, "uliga.stripped")
     subprocess.run(["strip", "-o", stripped, SERVICE_BIN], check=False)
     results["binary_stripped_bytes"] = os.path.getsize(stripped) if os.path.exists(stripped) else None
+    if not args.quick:
+        results["image"] = image_layers(os.path.join(out_dir, "image"))
     results["machine"] = machine()
     results["commit"] = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).strip()
     results["dirty"] = bool(run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]).strip())

@@ -271,10 +271,7 @@ def write(results, root, docs, quick=False):
     add(f"| release binary | {results['binary_bytes'] / 1024 / 1024:.1f} MiB "
         + (f"({results['binary_stripped_bytes'] / 1024 / 1024:.1f} MiB stripped) |" if results.get("binary_stripped_bytes") else "|"))
     add("")
-    add("There is no container engine on the benchmark machine, so no image is built and no image size is "
-        "given: the image is the Dockerfile's runtime base plus this binary (and the migrations, which are "
-        "embedded in it).")
-    add("")
+    image_section(results.get("image"), add)
 
     add("## Commands")
     add("")
@@ -292,6 +289,41 @@ def write(results, root, docs, quick=False):
     with open(target, "w", encoding="utf-8") as f:
         f.write(template.replace("{{RESULTS}}", "\n".join(lines).rstrip() + "\n"))
     print(f"bench: wrote {os.path.relpath(target, root)}")
+
+
+def megabytes(n):
+    """Decimal megabytes, as registries and `docker images` count them."""
+    return f"{n / 1000 / 1000:.1f} MB"
+
+
+def image_section(image, add):
+    if not image or "error" in image:
+        reason = image["error"] if image else "this run did not measure it"
+        add(f"The image's size was not measured: {reason}.")
+        add("")
+        return
+    names = {
+        "base": "`FROM debian:bookworm-slim`",
+        "run": f"`RUN apt-get install ca-certificates ... useradd` ({image['run_files']} files added or changed)",
+        "binary": "`COPY` the release binary",
+        "assets": "`COPY` the playground's bundle",
+    }
+    add("### The image")
+    add("")
+    add("There is no container engine on the benchmark machine, so `bench/image-size` assembles each layer of "
+        "the Dockerfile's runtime stage as the tar an engine stores: the base rebuilt with debuerreotype "
+        "(the tool that builds Debian's official images) from deb.debian.org, the `RUN` step run in a "
+        "chroot of it, and the two copied trees. Uncompressed is what `docker images` adds up; gzipped is "
+        "what a registry stores and a pull downloads.")
+    add("")
+    add("| layer | uncompressed | gzipped |")
+    add("| --- | --- | --- |")
+    for layer in ("base", "run", "binary", "assets"):
+        add(f"| {names[layer]} | {megabytes(image[layer]['bytes'])} | {megabytes(image[layer]['gzip_bytes'])} |")
+    total = sum(image[layer]["bytes"] for layer in names)
+    total_gz = sum(image[layer]["gzip_bytes"] for layer in names)
+    add(f"| **the image** | **{megabytes(total)}** | **{megabytes(total_gz)}** |")
+    add("")
 
 
 def shorten_tokens(command):

