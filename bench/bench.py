@@ -48,6 +48,11 @@ COMMANDS = []  # every load command, as run, for the report
 # excess the hashing queue must refuse.
 FLOOD_TIMES_HASHING = 10
 
+# The throughput targets' ratios are measured again in this many alternating
+# rounds after the sweep; the verdict is their median.
+ROUNDS = 3
+ROUNDS_FOR = ("trivial", "dashboard", "createEntry")  # report.TARGETS
+
 
 def best_rps(points):
     return max(point["rps"] for point in points.values())
@@ -356,6 +361,37 @@ def oha(op, concurrency, seconds, rate=None, url=GRAPHQL):
     }
 
 
+def floor_point(name, op, hashed, concurrency, seconds):
+    """One closed-loop run of the operation's floor."""
+    if name == "trivial":
+        return oha({"body": op["body"], "token": op["token"]}, concurrency, seconds,
+                   url=f"http://{FLOOR_ADDR}/graphql")
+    if name == "login":
+        return floor_argon2(hashed, concurrency, seconds)
+    return floor_sql(op["statements_file"], concurrency, seconds)
+
+
+def side_by_side_rounds(name, op, entry, hashed, seconds):
+    """The service and its floor again, each at the concurrency of its best
+    sweep point, alternating: a ratio of two runs seconds apart, repeated,
+    so that the machine's drift over minutes shows as spread, not as a gap."""
+    service_c = max(entry["service"], key=lambda c: entry["service"][c]["rps"])
+    floor_c = max(entry["floor_results"], key=lambda c: entry["floor_results"][c]["rps"])
+    rounds = []
+    for number in range(1, ROUNDS + 1):
+        say(name, f"side by side, round {number} of {ROUNDS}")
+        errors_before = graphql_errors()
+        service = oha(op, service_c, seconds)
+        errors = graphql_errors() - errors_before
+        floor = floor_point(name, op, hashed, floor_c, seconds)
+        rounds.append({"service_concurrency": service_c, "floor_concurrency": floor_c,
+                       "service_rps": service["rps"], "floor_rps": floor["rps"],
+                       "service_errors": errors + service["non_200"]
+                       + sum(v for k, v in service["errors"].items() if "deadline" not in k),
+                       "ratio": service["rps"] / floor["rps"] if floor["rps"] else 0})
+    return rounds
+
+
 def floor_sql(statements_file, concurrency, seconds, rate=None):
     cmd = [FLOOR_BIN, "sql", "--url", DB_URL, "--file", statements_file, "--concurrency", str(concurrency),
            "--seconds", str(seconds), "--pool-size", str(POOL_SIZE)]
@@ -548,17 +584,12 @@ def main():
                 requests_total += point["requests"] + point["non_200"] + sum(point["errors"].values())
                 entry["service"][c] = point
                 say(name, "floor at concurrency", c)
+                entry["floor_results"][c] = floor_point(name, op, hashed, c, seconds)
                 if name == "trivial":
-                    entry["floor_results"][c] = oha({"body": op["body"], "token": op["token"]}, c, seconds,
-                                                    url=f"http://{FLOOR_ADDR}/graphql")
                     say(name, "reference (authentication only) at concurrency", c)
                     entry.setdefault("reference_results", {})[c] = oha(
                         {"body": op["body"], "token": op["token"]}, c, seconds,
                         url=f"http://{SESSION_FLOOR_ADDR}/graphql")
-                elif name == "login":
-                    entry["floor_results"][c] = floor_argon2(hashed, c, seconds)
-                else:
-                    entry["floor_results"][c] = floor_sql(op["statements_file"], c, seconds)
             if name == "trivial":
                 floor_session.terminate()
                 floor_session.wait()
@@ -568,6 +599,8 @@ def main():
             if name == "createEntry":
                 created = int(sql(f"SELECT COUNT(*) FROM entries WHERE ledger_id = {WRITE_LEDGER}")) - entries_before
                 entry["rows_created_by_service_and_floor"] = created
+            if name in ROUNDS_FOR and not args.quick:
+                entry["rounds"] = side_by_side_rounds(name, op, entry, hashed, seconds)
             best = max(entry["service"].values(), key=lambda p: p["rps"])
             alone = entry["service"][conc[0]]
             for share in (0.7, 0.5):
