@@ -307,8 +307,8 @@ def write(results, root, docs, quick=False):
 
 
 def megabytes(n):
-    """Decimal megabytes, as registries and `docker images` count them."""
-    return f"{n / 1000 / 1000:.1f} MB"
+    """Decimal units, as registries and `docker images` count them."""
+    return f"{n / 1000:.0f} kB" if n < 1_000_000 else f"{n / 1000 / 1000:.1f} MB"
 
 
 def image_section(image, add):
@@ -317,26 +317,22 @@ def image_section(image, add):
         add(f"The image's size was not measured: {reason}.")
         add("")
         return
-    names = {
-        "base": "`FROM debian:bookworm-slim`",
-        "run": f"`RUN apt-get install ca-certificates ... useradd` ({image['run_files']} files added or changed)",
-        "binary": "`COPY` the release binary",
-        "assets": "`COPY` the playground's bundle",
-    }
     add("### The image")
     add("")
-    add("There is no container engine on the benchmark machine, so `bench/image-size` assembles each layer of "
-        "the Dockerfile's runtime stage as the tar an engine stores: the base rebuilt with debuerreotype "
-        "(the tool that builds Debian's official images) from deb.debian.org, the `RUN` step run in a "
-        "chroot of it, and the two copied trees. Uncompressed is what `docker images` adds up; gzipped is "
-        "what a registry stores and a pull downloads.")
+    add("There is no container engine on the benchmark machine, so `bench/image-size` reads the Dockerfile's "
+        "runtime stage and assembles each of its layers as the tar an engine stores: the base rebuilt with "
+        "debuerreotype (the tool that builds Debian's official images) from deb.debian.org, each `RUN` run "
+        "in a chroot of the file system so far (its layer is the files it added or changed), each `COPY` "
+        "from what the builder stages make. Uncompressed is what `docker images` adds up; gzipped is what "
+        "a registry stores and a pull downloads.")
     add("")
     add("| layer | uncompressed | gzipped |")
     add("| --- | --- | --- |")
-    for layer in ("base", "run", "binary", "assets"):
-        add(f"| {names[layer]} | {megabytes(image[layer]['bytes'])} | {megabytes(image[layer]['gzip_bytes'])} |")
-    total = sum(image[layer]["bytes"] for layer in names)
-    total_gz = sum(image[layer]["gzip_bytes"] for layer in names)
+    for layer in image["layers"]:
+        instruction = " ".join(layer["instruction"].split())
+        add(f"| `{instruction}` | {megabytes(layer['bytes'])} | {megabytes(layer['gzip_bytes'])} |")
+    total = sum(layer["bytes"] for layer in image["layers"])
+    total_gz = sum(layer["gzip_bytes"] for layer in image["layers"])
     add(f"| **the image** | **{megabytes(total)}** | **{megabytes(total_gz)}** |")
     add("")
 
