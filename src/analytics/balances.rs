@@ -30,7 +30,7 @@ pub async fn ledger_balances(ctx: &Context<'_>, ledger: &Ledger) -> AppResult<Ve
         return Ok(members
             .into_iter()
             .map(|member| MemberBalance {
-                member: Member(member),
+                member: Member::from(member),
                 balance: Money(0),
             })
             .collect());
@@ -50,7 +50,7 @@ pub async fn ledger_balances(ctx: &Context<'_>, ledger: &Ledger) -> AppResult<Ve
         .into_iter()
         .zip(balances)
         .map(|(member, balance)| MemberBalance {
-            member: Member(member),
+            member: Member::from(member),
             balance: Money(balance),
         })
         .collect())

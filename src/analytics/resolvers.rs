@@ -245,7 +245,7 @@ impl LedgerAnalytics {
                 ratio: ratio(ranked.amount, total),
                 amount: Money(ranked.amount),
                 name: ranked.name,
-                category: Some(Category(ranked.category)),
+                category: Some(Category::from(ranked.category)),
             })
             .collect();
         if let Some(others) = ranking.others {

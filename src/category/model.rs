@@ -13,6 +13,26 @@ pub struct CategoryRow {
     pub created_at: NaiveDateTime,
 }
 
+/// What a category shows: the columns of the `Category` type only, so that
+/// lists of entries decode no more per row than they answer with.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = categories, check_for_backend(diesel::mysql::Mysql))]
+pub struct CategoryLabel {
+    pub id: i64,
+    pub name: String,
+    pub is_fallback: bool,
+}
+
+impl From<CategoryRow> for CategoryLabel {
+    fn from(row: CategoryRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            is_fallback: row.is_fallback,
+        }
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = categories)]
 pub struct NewCategory<'a> {

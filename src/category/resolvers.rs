@@ -82,7 +82,7 @@ impl CategoryMutation {
         services
             .notify(LedgerChange::categories(ledger, viewer))
             .await;
-        Ok(rows.into_iter().map(Category).collect())
+        Ok(rows.into_iter().map(Category::from).collect())
     }
 
     async fn rename_category(
@@ -116,7 +116,7 @@ impl CategoryMutation {
         services
             .notify(LedgerChange::categories(LedgerId(row.ledger_id), viewer))
             .await;
-        Ok(Category(row))
+        Ok(Category::from(row))
     }
 
     /// Entries of the category move to the fallback category.

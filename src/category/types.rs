@@ -1,8 +1,17 @@
 use async_graphql::{ID, Object};
 
-use crate::{category::model::CategoryRow, ids::CategoryId};
+use crate::{
+    category::model::{CategoryLabel, CategoryRow},
+    ids::CategoryId,
+};
 
-pub struct Category(pub CategoryRow);
+pub struct Category(pub CategoryLabel);
+
+impl From<CategoryRow> for Category {
+    fn from(row: CategoryRow) -> Self {
+        Self(row.into())
+    }
+}
 
 #[Object]
 impl Category {

@@ -1,7 +1,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::{category::model::CategoryRow, db::schema::entries, member::model::MemberRow};
+use crate::{category::model::CategoryLabel, db::schema::entries, member::model::MemberProfile};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = entries, check_for_backend(diesel::mysql::Mysql))]
@@ -41,7 +41,7 @@ pub struct NewEntry {
 #[derive(Clone, Debug)]
 pub struct EntryView {
     pub entry: EntryRow,
-    pub category: CategoryRow,
-    pub creator: MemberRow,
+    pub category: CategoryLabel,
+    pub creator: MemberProfile,
     pub creator_color: Option<String>,
 }

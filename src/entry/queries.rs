@@ -7,7 +7,7 @@ use diesel::{dsl::case_when, mysql::Mysql, prelude::*};
 use diesel_async::RunQueryDsl;
 
 use crate::{
-    category::model::CategoryRow,
+    category::model::CategoryLabel,
     db::{
         Conn,
         keys::load_by_keys,
@@ -21,7 +21,7 @@ use crate::{
     },
     error::AppResult,
     ids::{CategoryId, MemberId},
-    member::model::MemberRow,
+    member::model::MemberProfile,
 };
 
 /// The filters of `Ledger.entries`, already parsed.
@@ -38,16 +38,16 @@ pub struct EntryQuery {
 
 type ViewColumns = (
     diesel::helper_types::AsSelect<EntryRow, Mysql>,
-    diesel::helper_types::AsSelect<CategoryRow, Mysql>,
-    diesel::helper_types::AsSelect<MemberRow, Mysql>,
+    diesel::helper_types::AsSelect<CategoryLabel, Mysql>,
+    diesel::helper_types::AsSelect<MemberProfile, Mysql>,
     diesel::dsl::Nullable<ledger_members::color>,
 );
 
 fn view_columns() -> ViewColumns {
     (
         EntryRow::as_select(),
-        CategoryRow::as_select(),
-        MemberRow::as_select(),
+        CategoryLabel::as_select(),
+        MemberProfile::as_select(),
         ledger_members::color.nullable(),
     )
 }
@@ -66,7 +66,12 @@ macro_rules! joined_entries {
 }
 
 fn into_view(
-    (entry, category, creator, creator_color): (EntryRow, CategoryRow, MemberRow, Option<String>),
+    (entry, category, creator, creator_color): (
+        EntryRow,
+        CategoryLabel,
+        MemberProfile,
+        Option<String>,
+    ),
 ) -> EntryView {
     EntryView {
         entry,
@@ -348,4 +353,35 @@ pub async fn update(conn: &mut Conn, id: i64, row: &EntryRow, now: NaiveDateTime
         .execute(conn)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_lists_load_only_what_an_entry_shows_of_its_creator_and_category() {
+        let query = joined_entries!().select(view_columns());
+        let sql = diesel::debug_query::<Mysql, _>(&query).to_string();
+        for shown in [
+            "`members`.`id`",
+            "`members`.`nick_name`",
+            "`members`.`user_name`",
+            "`categories`.`id`",
+            "`categories`.`name`",
+            "`categories`.`is_fallback`",
+        ] {
+            assert!(sql.contains(shown), "{shown} missing from {sql}");
+        }
+        for unshown in [
+            "`members`.`email`",
+            "`members`.`password_hash`",
+            "`members`.`login_type`",
+            "`members`.`deleted_at`",
+            "`categories`.`ledger_id`",
+            "`categories`.`created_at`",
+        ] {
+            assert!(!sql.contains(unshown), "{unshown} loaded by {sql}");
+        }
+    }
 }

@@ -62,7 +62,7 @@ impl Invitation {
     }
 
     async fn inviter(&self) -> Member {
-        Member(self.inviter.clone())
+        Member::from(self.inviter.clone())
     }
 
     async fn invitee_email(&self) -> &str {

@@ -148,7 +148,7 @@ pub struct LedgerMember {
 #[Object]
 impl LedgerMember {
     async fn member(&self) -> Member {
-        Member(self.member.clone())
+        Member::from(self.member.clone())
     }
 
     async fn email(&self) -> &str {
@@ -224,11 +224,11 @@ impl Ledger {
     async fn categories(&self, ctx: &Context<'_>) -> AppResult<Vec<Category>> {
         if let Some(categories) = self.prefetch.as_ref().and_then(|p| p.categories.as_ref()) {
             let rows = categories.get(&self.row.id).cloned().unwrap_or_default();
-            return Ok(rows.into_iter().map(Category).collect());
+            return Ok(rows.into_iter().map(Category::from).collect());
         }
         let mut conn = ctx.services().db.read().await?;
         let rows = category_queries::for_ledgers(&mut conn, &[self.row.id]).await?;
-        Ok(rows.into_iter().map(Category).collect())
+        Ok(rows.into_iter().map(Category::from).collect())
     }
 
     async fn month_summary(

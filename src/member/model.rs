@@ -23,6 +23,27 @@ impl MemberRow {
     }
 }
 
+/// A member as other members see them: the public profile's columns only,
+/// so that lists (each entry's creator) do not load emails and password
+/// hashes, nor decode columns nobody shows.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = members, check_for_backend(diesel::mysql::Mysql))]
+pub struct MemberProfile {
+    pub id: i64,
+    pub nick_name: String,
+    pub user_name: String,
+}
+
+impl From<MemberRow> for MemberProfile {
+    fn from(row: MemberRow) -> Self {
+        Self {
+            id: row.id,
+            nick_name: row.nick_name,
+            user_name: row.user_name,
+        }
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = members)]
 pub struct NewMember<'a> {

@@ -12,7 +12,10 @@ use crate::{
         types::{Invitation, InvitationStatus},
     },
     ledger::{queries as ledger_queries, types::Ledger},
-    member::{model::MemberRow, queries as member_queries},
+    member::{
+        model::{MemberProfile, MemberRow},
+        queries as member_queries,
+    },
     notification::views::{self as notification_views, NotificationConnection},
     schedule::{resolvers::upcoming_schedules, types::ScheduleShare},
 };
@@ -183,12 +186,18 @@ impl Me {
 }
 
 /// Public profile of a member, as other members of a shared ledger see it.
-pub struct Member(pub MemberRow);
+pub struct Member(pub MemberProfile);
+
+impl From<MemberRow> for Member {
+    fn from(row: MemberRow) -> Self {
+        Self(row.into())
+    }
+}
 
 #[Object]
 impl Member {
     async fn id(&self) -> ID {
-        self.0.member_id().into()
+        MemberId(self.0.id).into()
     }
 
     async fn nick_name(&self) -> &str {

@@ -73,7 +73,7 @@ impl Notification {
     }
 
     async fn actor(&self) -> Option<Member> {
-        self.actor.clone().map(Member)
+        self.actor.clone().map(Member::from)
     }
 
     async fn ledger_id(&self) -> Option<ID> {

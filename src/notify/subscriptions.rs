@@ -174,7 +174,7 @@ async fn to_event(
         Some(actor) => member_queries::find_many(&mut conn, &[actor])
             .await?
             .pop()
-            .map(Member),
+            .map(Member::from),
         None => None,
     };
     let still_member = !check_membership

@@ -65,11 +65,11 @@ impl Schedule {
                 let next_due = next_due_date(today, head.row.day_of_month());
                 Schedule {
                     ledger: Ledger::from((head.ledger, head.membership)),
-                    creator: Member(head.creator),
+                    creator: Member::from(head.creator),
                     assignments: assignments
                         .into_iter()
                         .map(|assignment| ScheduleAssignment {
-                            member: Member(assignment.member),
+                            member: Member::from(assignment.member),
                             amount: assignment.amount.map(Money),
                         })
                         .collect(),
