@@ -160,12 +160,6 @@ def write(results, root, docs, quick=False):
         f"sharing a bb8 pool of {results.get('pool_size', 10)} diesel-async connections, the same size as the "
         "service's pool), the axum floor is driven by oha like the service, and the login floor is "
         "`bench_floor argon2`.")
-    if any(op.get("rounds") for op in ops.values()):
-        add("")
-        add("For the throughput targets, the sweep is followed by side-by-side rounds: the service at the "
-            "concurrency of its best point, then the floor at the concurrency of its own, alternating, each "
-            f"run {results['seconds_per_point']} s. The machine's speed drifts over minutes, so the target's "
-            "verdict takes the median of these rounds' ratios; the tables below are the sweeps.")
     add("")
     for name, op in ops.items():
         add(f"### {op['title']}")
