@@ -409,9 +409,10 @@ def image_layers(work_dir):
     try:
         return json.loads(run(cmd))
     except (subprocess.CalledProcessError, json.JSONDecodeError) as error:
-        detail = getattr(error, "stderr", None) or str(error)
-        say("image size not measured:", detail.strip().splitlines()[-1] if detail.strip() else error)
-        return {"error": detail.strip().splitlines()[-1] if detail.strip() else str(error)}
+        detail = (getattr(error, "stderr", None) or str(error)).strip()
+        reason = detail.splitlines()[-1] if detail else type(error).__name__
+        say("image size not measured:", reason)
+        return {"error": reason}
 
 
 def floor_argon2(hashed, concurrency, seconds):
