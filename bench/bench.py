@@ -48,10 +48,9 @@ COMMANDS = []  # every load command, as run, for the report
 # excess the hashing queue must refuse.
 FLOOD_TIMES_HASHING = 10
 
-# The throughput targets' ratios are measured again in this many alternating
-# rounds after the sweep; the verdict is their median.
+# The throughput targets' ratios (report.TARGETS) are measured again in this
+# many alternating rounds after the sweep; the verdict is their median.
 ROUNDS = 3
-ROUNDS_FOR = ("trivial", "dashboard", "createEntry")  # report.TARGETS
 
 
 def best_rps(points):
@@ -459,8 +458,8 @@ def main():
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite docs/BENCHMARKS.md from bench/results.json without measuring")
     args = parser.parse_args()
+    import report
     if args.report_only:
-        import report
         with open(os.path.join(ROOT, "bench", "results.json")) as f:
             report.write(json.load(f), ROOT, os.path.join(ROOT, "docs"))
         return
@@ -600,7 +599,7 @@ def main():
             if name == "createEntry":
                 created = int(sql(f"SELECT COUNT(*) FROM entries WHERE ledger_id = {WRITE_LEDGER}")) - entries_before
                 entry["rows_created_by_service_and_floor"] = created
-            if name in ROUNDS_FOR and not args.quick:
+            if name in report.TARGETS and not args.quick:
                 entry["rounds"] = side_by_side_rounds(name, op, entry, hashed, seconds)
             best = max(entry["service"].values(), key=lambda p: p["rps"])
             alone = entry["service"][conc[0]]
@@ -697,7 +696,6 @@ def main():
     os.makedirs(os.path.dirname(raw), exist_ok=True)
     with open(raw, "w") as f:
         json.dump(results, f, indent=1, ensure_ascii=False)
-    import report
     report.write(results, ROOT, docs, quick=args.quick)
 
 

@@ -191,7 +191,7 @@ async fn introspection_and_graphiql_can_be_turned_off() {
     )
     .await;
     assert_eq!(body["data"]["__schema"], Value::Null, "{body}");
-    let response = app.client().get(app.url("/")).send().await.unwrap();
+    let response = app.get("/").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
     let enabled = TestApp::spawn().await;
@@ -205,19 +205,14 @@ async fn graphiql_serves_its_built_bundle_or_says_how_to_build_it() {
     let missing =
         std::env::temp_dir().join(format!("uliga-no-playground-{}", uuid::Uuid::new_v4()));
     let app = TestApp::spawn_with(|config| config.api.graphiql_assets_dir = missing.clone()).await;
-    let response = app.client().get(app.url("/")).send().await.unwrap();
+    let response = app.get("/").await;
     assert_eq!(response.status(), StatusCode::OK);
     let page = response.text().await.unwrap();
     assert!(
         page.contains("npm ci --prefix web &amp;&amp; npm run build --prefix web"),
         "{page}"
     );
-    let response = app
-        .client()
-        .get(app.url("/graphiql/assets/playground.js"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/graphiql/assets/playground.js").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
     let built = std::env::temp_dir().join(format!("uliga-playground-{}", uuid::Uuid::new_v4()));
@@ -226,25 +221,12 @@ async fn graphiql_serves_its_built_bundle_or_says_how_to_build_it() {
     std::fs::write(built.join("playground.css"), "body {}").unwrap();
     std::fs::write(built.join(".secret.js"), "hidden").unwrap();
     let app = TestApp::spawn_with(|config| config.api.graphiql_assets_dir = built.clone()).await;
-    let page = app
-        .client()
-        .get(app.url("/graphiql"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get("/graphiql").await.text().await.unwrap();
     assert!(
         page.contains(r#"<script src="/graphiql/assets/playground.js">"#),
         "{page}"
     );
-    let response = app
-        .client()
-        .get(app.url("/graphiql/assets/playground.js"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/graphiql/assets/playground.js").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()["content-type"],
@@ -256,7 +238,7 @@ async fn graphiql_serves_its_built_bundle_or_says_how_to_build_it() {
         "/graphiql/assets/..%2Fplayground.js",
         "/graphiql/assets/missing.js",
     ] {
-        let response = app.client().get(app.url(path)).send().await.unwrap();
+        let response = app.get(path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
     std::fs::remove_dir_all(&built).unwrap();
@@ -265,26 +247,16 @@ async fn graphiql_serves_its_built_bundle_or_says_how_to_build_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn health_and_metrics_report_the_service() {
     let app = TestApp::spawn().await;
-    let live = app
-        .client()
-        .get(app.url("/health/live"))
-        .send()
-        .await
-        .unwrap();
+    let live = app.get("/health/live").await;
     assert_eq!(live.status(), StatusCode::OK);
-    let ready = app
-        .client()
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.get("/health/ready").await;
     assert_eq!(ready.status(), StatusCode::OK);
     let ready: Value = ready.json().await.unwrap();
     assert_eq!(ready["primary"], true);
     assert_eq!(ready["redis"], true);
 
     app.gql("query Probe { me { id } }", json!({})).await;
-    let metrics = app.client().get(app.url("/metrics")).send().await.unwrap();
+    let metrics = app.get("/metrics").await;
     assert_eq!(metrics.status(), StatusCode::OK);
     let text = metrics.text().await.unwrap();
     assert!(
@@ -300,12 +272,7 @@ async fn health_and_metrics_report_the_service() {
     assert!(text.contains("uliga_db_pool_connections{pool=\"primary\"}"));
 
     app.state.start_draining();
-    let ready = app
-        .client()
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.get("/health/ready").await;
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
@@ -325,24 +292,14 @@ async fn every_response_carries_a_request_id() {
 #[tokio::test(flavor = "multi_thread")]
 async fn responses_carry_security_headers_and_cors_allows_only_configured_origins() {
     let app = TestApp::spawn().await;
-    let response = app
-        .client()
-        .get(app.url("/health/live"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/health/live").await;
     let headers = response.headers();
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["x-frame-options"], "DENY");
     assert_eq!(headers["referrer-policy"], "no-referrer");
     assert_eq!(headers["cache-control"], "no-store");
     // The router's own answers pass through the same middleware.
-    let unknown = app
-        .client()
-        .get(app.url("/no-such-page"))
-        .send()
-        .await
-        .unwrap();
+    let unknown = app.get("/no-such-page").await;
     assert_eq!(unknown.status(), 404);
     assert_eq!(unknown.headers()["x-content-type-options"], "nosniff");
     assert_eq!(unknown.headers()["cache-control"], "no-store");

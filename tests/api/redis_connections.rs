@@ -40,12 +40,7 @@ async fn readiness_pings_redis_once_whether_or_not_the_connection_was_idle() {
     let app = redis.app().await;
     let member = app.sign_up("ready@example.com", "ready").await;
     let ready = || async {
-        let response = app
-            .client()
-            .get(app.url("/health/ready"))
-            .send()
-            .await
-            .unwrap();
+        let response = app.get("/health/ready").await;
         assert_eq!(response.status(), 200);
     };
 

@@ -284,6 +284,11 @@ impl TestApp {
         &self.client
     }
 
+    /// A plain GET of `path`, with no headers of the test's own.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
     /// POSTs a GraphQL request; returns the status, headers and JSON body.
     pub async fn post(
         &self,
