@@ -41,7 +41,7 @@ pub struct DatabaseConfig {
     /// each replica's lag are checked.
     pub probe_interval: Duration,
     /// `DATABASE_PROBE_TIMEOUT_MS` (500): a node slower than this to answer
-    /// the probe counts as down.
+    /// two probes in a row counts as down.
     pub probe_timeout: Duration,
     /// `DATABASE_REPLICA_MAX_LAG_MS` (1000): a replica further behind leaves
     /// the read rotation until it catches up.

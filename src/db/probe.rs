@@ -4,6 +4,10 @@
 //!
 //! The probe has its own connection per node (outside the pools and their
 //! statement counters), and a time limit, so a hung server counts as down.
+//! A server that refuses or drops the connection is down at the first probe
+//! that finds it so; one that is only slow is down when it misses the time
+//! limit twice in a row, so that one stall of a busy machine does not fail
+//! every mutation until the next probe.
 
 use std::{
     sync::{Arc, Weak},
@@ -26,20 +30,17 @@ pub struct ProbeSettings {
     pub max_lag: Duration,
 }
 
+/// Probes in a row that must get no answer in time before the node counts
+/// as down.
+const SLOW_PROBES_BEFORE_DOWN: u32 = 2;
+
 /// Probes every node once (so routing starts from facts), then keeps
 /// probing in the background until the nodes are dropped.
 pub async fn start(nodes: &[Arc<Node>], flavor: Flavor, settings: ProbeSettings) {
     let primary = Arc::downgrade(&nodes[0]);
     let mut probes = Vec::new();
     for node in nodes {
-        let mut probe = Probe {
-            node: Arc::downgrade(node),
-            primary: primary.clone(),
-            flavor,
-            settings,
-            conn: None,
-            disconnected_since: None,
-        };
+        let mut probe = Probe::new(node, primary.clone(), flavor, settings);
         probe.tick().await;
         probes.push(probe);
     }
@@ -57,9 +58,23 @@ struct Probe {
     /// When a replica was first seen without a working connection to the
     /// primary.
     disconnected_since: Option<Instant>,
+    /// Probes in a row that got no answer within the time limit.
+    slow_in_a_row: u32,
 }
 
 impl Probe {
+    fn new(node: &Arc<Node>, primary: Weak<Node>, flavor: Flavor, settings: ProbeSettings) -> Self {
+        Self {
+            node: Arc::downgrade(node),
+            primary,
+            flavor,
+            settings,
+            conn: None,
+            disconnected_since: None,
+            slow_in_a_row: 0,
+        }
+    }
+
     async fn run(mut self) {
         loop {
             let Some(suspect) = self.node.upgrade().map(|node| node.suspect.clone()) else {
@@ -80,12 +95,26 @@ impl Probe {
         let Some(node) = self.node.upgrade() else {
             return false;
         };
-        let health = match tokio::time::timeout(self.settings.timeout, self.check(&node)).await {
+        let answer = tokio::time::timeout(self.settings.timeout, self.check(&node)).await;
+        self.slow_in_a_row = match answer {
+            Err(_) => self.slow_in_a_row + 1,
+            Ok(_) => 0,
+        };
+        let health = match answer {
             Ok(Ok(health)) => health,
             Ok(Err(error)) => down(format!("{error}")),
+            Err(_) if self.slow_in_a_row < SLOW_PROBES_BEFORE_DOWN => {
+                // Its verdict stands until the next probe, which comes at
+                // once and on a new connection.
+                self.conn = None;
+                tracing::info!(node = %node.name, "database node slow to answer the probe");
+                node.suspect.notify_one();
+                return true;
+            }
             Err(_) => down(format!(
-                "no answer within {} ms",
-                self.settings.timeout.as_millis()
+                "no answer within {} ms, {} probes in a row",
+                self.settings.timeout.as_millis(),
+                self.slow_in_a_row
             )),
         };
         if !health.up {
@@ -241,9 +270,66 @@ fn report(node: &Node, health: &Health) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicU64;
+
+    use tokio::net::TcpListener;
+
     use super::*;
+    use crate::db::node::NodeOptions;
 
     const LIMIT: Duration = Duration::from_secs(1);
+
+    fn primary_at(address: std::net::SocketAddr) -> (Arc<Node>, Probe) {
+        let options = NodeOptions {
+            pool_size: 1,
+            pool_timeout: Duration::from_secs(1),
+        };
+        let url = format!("mysql://root@{address}/uliga?prefer_socket=false");
+        let node = Node::new(
+            "primary".into(),
+            Role::Primary,
+            0,
+            url,
+            &options,
+            Arc::new(AtomicU64::new(0)),
+        );
+        let settings = ProbeSettings {
+            interval: Duration::from_millis(250),
+            timeout: Duration::from_millis(100),
+            max_lag: LIMIT,
+        };
+        let probe = Probe::new(&node, Arc::downgrade(&node), Flavor::MariaDb, settings);
+        (node, probe)
+    }
+
+    #[tokio::test]
+    async fn a_node_slow_to_answer_is_down_only_at_the_second_slow_probe_in_a_row() {
+        // Accepts connections and never says a word, as a stalled server.
+        let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (node, mut probe) = primary_at(silent.local_addr().unwrap());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = silent.accept().await {
+                held.push(socket);
+            }
+        });
+        assert!(probe.tick().await);
+        assert!(node.is_up(), "one slow probe is not an outage");
+        assert!(probe.tick().await);
+        let health = node.health();
+        assert!(!health.up, "two slow probes in a row are");
+        assert!(health.problem.unwrap().contains("2 probes in a row"));
+    }
+
+    #[tokio::test]
+    async fn a_node_that_refuses_connections_is_down_at_the_first_probe() {
+        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = closed.local_addr().unwrap();
+        drop(closed);
+        let (node, mut probe) = primary_at(address);
+        assert!(probe.tick().await);
+        assert!(!node.is_up());
+    }
 
     fn status(io: bool, sql: bool, behind: Option<u64>) -> Option<ReplicaStatus> {
         Some(ReplicaStatus {

@@ -142,6 +142,19 @@ pub struct Instance {
     pub state: AppState,
 }
 
+/// Sends the service's warnings and errors to the test's output, which the
+/// runner shows only for a test that failed: an unexpected UNAVAILABLE then
+/// says which dependency it was (`RUST_LOG` can ask for more).
+fn capture_service_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("uliga=warn"));
+    // Only the first call in a process installs it; the rest find it there.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
 async fn start_server(config: Config) -> (AppState, SocketAddr) {
     let state = AppState::build(config).await.expect("app starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -187,6 +200,7 @@ impl TestApp {
     }
 
     async fn spawn_in(admin_url: String, adjust: impl FnOnce(&mut Config, &str)) -> Self {
+        capture_service_logs();
         let id = uuid::Uuid::new_v4().simple().to_string();
         let database = format!("uliga_test_{}", &id[..16]);
         let mail = MailSink::start();
