@@ -291,11 +291,10 @@ impl Database {
         if !matches!(error, AppError::Internal(_)) {
             return error;
         }
-        if self
-            .primary_node()
-            .recheck(self.inner.probe_timeout * 2)
-            .await
-        {
+        // Long enough for the probes that find a slow primary down, and a
+        // margin.
+        let verdict_within = self.inner.probe_timeout * (probe::SLOW_PROBES_BEFORE_DOWN + 1);
+        if self.primary_node().recheck(verdict_within).await {
             error
         } else {
             AppError::Unavailable(format!("primary went away during a write: {error}"))

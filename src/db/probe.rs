@@ -32,7 +32,7 @@ pub struct ProbeSettings {
 
 /// Probes in a row that must get no answer in time before the node counts
 /// as down.
-const SLOW_PROBES_BEFORE_DOWN: u32 = 2;
+pub const SLOW_PROBES_BEFORE_DOWN: u32 = 2;
 
 /// Probes every node once (so routing starts from facts), then keeps
 /// probing in the background until the nodes are dropped.
