@@ -151,6 +151,8 @@ fn capture_service_logs() {
     // Only the first call in a process installs it; the rest find it there.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Plain text: the output ends up in CI logs, not on a terminal.
+        .with_ansi(false)
         .with_test_writer()
         .try_init();
 }
