@@ -291,10 +291,8 @@ impl Database {
         if !matches!(error, AppError::Internal(_)) {
             return error;
         }
-        // Long enough for the probes that find a slow primary down, and a
-        // margin.
-        let verdict_within = self.inner.probe_timeout * (probe::SLOW_PROBES_BEFORE_DOWN + 1);
-        if self.primary_node().recheck(verdict_within).await {
+        let within = probe::verdict_within(self.inner.probe_timeout);
+        if self.primary_node().recheck(within).await {
             error
         } else {
             AppError::Unavailable(format!("primary went away during a write: {error}"))

@@ -32,7 +32,13 @@ pub struct ProbeSettings {
 
 /// Probes in a row that must get no answer in time before the node counts
 /// as down.
-pub const SLOW_PROBES_BEFORE_DOWN: u32 = 2;
+const SLOW_PROBES_BEFORE_DOWN: u32 = 2;
+
+/// How long the probe may take to find a node down that stopped answering
+/// (the slow probes in a row), with one more time limit as a margin.
+pub fn verdict_within(timeout: Duration) -> Duration {
+    timeout * (SLOW_PROBES_BEFORE_DOWN + 1)
+}
 
 /// Probes every node once (so routing starts from facts), then keeps
 /// probing in the background until the nodes are dropped.
@@ -95,27 +101,27 @@ impl Probe {
         let Some(node) = self.node.upgrade() else {
             return false;
         };
-        let answer = tokio::time::timeout(self.settings.timeout, self.check(&node)).await;
-        self.slow_in_a_row = match answer {
-            Err(_) => self.slow_in_a_row + 1,
-            Ok(_) => 0,
-        };
-        let health = match answer {
-            Ok(Ok(health)) => health,
-            Ok(Err(error)) => down(format!("{error}")),
-            Err(_) if self.slow_in_a_row < SLOW_PROBES_BEFORE_DOWN => {
-                // Its verdict stands until the next probe, which comes at
-                // once and on a new connection.
-                self.conn = None;
-                tracing::info!(node = %node.name, "database node slow to answer the probe");
-                node.suspect.notify_one();
-                return true;
+        let health = match tokio::time::timeout(self.settings.timeout, self.check(&node)).await {
+            Ok(answer) => {
+                self.slow_in_a_row = 0;
+                answer.unwrap_or_else(|error| down(format!("{error}")))
             }
-            Err(_) => down(format!(
-                "no answer within {} ms, {} probes in a row",
-                self.settings.timeout.as_millis(),
-                self.slow_in_a_row
-            )),
+            Err(_) => {
+                self.slow_in_a_row += 1;
+                if self.slow_in_a_row < SLOW_PROBES_BEFORE_DOWN {
+                    // Its verdict stands until the next probe, which comes
+                    // at once and on a new connection.
+                    self.conn = None;
+                    tracing::info!(node = %node.name, "database node slow to answer the probe");
+                    node.suspect.notify_one();
+                    return true;
+                }
+                down(format!(
+                    "no answer within {} ms, {} probes in a row",
+                    self.settings.timeout.as_millis(),
+                    self.slow_in_a_row
+                ))
+            }
         };
         if !health.up {
             // The connection may be half-dead; the next probe makes a new one.

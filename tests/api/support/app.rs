@@ -146,15 +146,17 @@ pub struct Instance {
 /// runner shows only for a test that failed: an unexpected UNAVAILABLE then
 /// says which dependency it was (`RUST_LOG` can ask for more).
 fn capture_service_logs() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("uliga=warn"));
-    // Only the first call in a process installs it; the rest find it there.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("uliga=warn"));
         // Plain text: the output ends up in CI logs, not on a terminal.
-        .with_ansi(false)
-        .with_test_writer()
-        .try_init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_test_writer()
+            .init();
+    });
 }
 
 async fn start_server(config: Config) -> (AppState, SocketAddr) {
