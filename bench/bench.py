@@ -1,6 +1,6 @@
 """The benchmark suite's driver: seeds the data set, starts the release build,
 captures the SQL each operation sends, drives load with oha against the
-service and against each floor (examples/bench_floor.rs), and writes
+service and against each floor (examples/bench_floor/), and writes
 docs/BENCHMARKS.md, its charts and bench/results.json.
 
 Run it through bench/run, which builds the binaries and installs the tools.
@@ -29,6 +29,7 @@ DB_URL = f"mysql://root@127.0.0.1:3306/{DB_NAME}?prefer_socket=false"
 SERVICE_ADDR = "127.0.0.1:18080"
 FLOOR_ADDR = "127.0.0.1:18081"
 SESSION_FLOOR_ADDR = "127.0.0.1:18082"
+GRAPHQL_FLOOR_ADDR = "127.0.0.1:18083"
 GRAPHQL = f"http://{SERVICE_ADDR}/graphql"
 PASSWORD = "bench-pass-1!"
 POOL_SIZE = 10
@@ -71,9 +72,9 @@ def sql(statement, database=DB_NAME):
     return run(MYSQL + ["-N", "-B", database, "-e", statement])
 
 
-def post(body, token=None, timeout=30):
+def post(body, token=None, timeout=30, url=GRAPHQL):
     request = urllib.request.Request(
-        GRAPHQL, data=json.dumps(body).encode(), method="POST",
+        url, data=json.dumps(body).encode(), method="POST",
         headers={"content-type": "application/json",
                  **({"authorization": f"Bearer {token}"} if token else {})})
     with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -185,6 +186,41 @@ class Service:
         return proc_status(self.proc.pid, "VmHWM")
 
 
+def start_reference(ref, op, service_env):
+    """Starts the reference `ref` of the operation `op` (`bench_floor
+    session` or `bench_floor graphql`, given the service's answer), waits
+    until it answers, and checks that it answers as the service did."""
+    answer = json.dumps(op["answer"], separators=(",", ":"))
+    if ref["command"] == "session":
+        # The service's own settings and Redis prefix: the run's tokens are
+        # valid there too.
+        args, env = ["--body", answer], service_env
+    else:
+        args, env = ["--schema", ref["schema"], "--answer", answer], None
+    log_path = os.path.join(TARGET, f"bench-{ref['command']}-floor.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([FLOOR_BIN, ref["command"], "--listen", ref["addr"], *args],
+                                env=env, stdout=log, stderr=log)
+    COMMANDS.append(" ".join(shlex.quote(p) for p in proc.args))
+    for _ in range(200):
+        if proc.poll() is not None:
+            raise RuntimeError(f"bench_floor {ref['command']} exited; see {log_path}")
+        try:
+            urllib.request.urlopen(f"http://{ref['addr']}/graphql", timeout=1)
+        except urllib.error.HTTPError:
+            break  # it answers (405 to a GET): up
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError(f"bench_floor {ref['command']} did not start; see {log_path}")
+    got = post(op["body"], op["token"], url=f"http://{ref['addr']}/graphql")
+    if got != op["answer"]:
+        proc.kill()
+        raise RuntimeError(f"{ref['label']} answers {got}, the service {op['answer']}")
+    return proc
+
+
 def login(member):
     body = {"query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
             "variables": {"e": f"bench{member}@example.com", "p": PASSWORD}}
@@ -199,6 +235,12 @@ def login(member):
 def month():
     today = datetime.date.today()
     return today.year, today.month
+
+
+GRAPHQL_REFERENCE = ("async-graphql alone: the service's answer, served from memory by a schema of just the "
+                     "types the document selects (the service's scalars and enum), behind the same reading "
+                     "and writing of JSON and the same kept parse as the service's handler, without "
+                     "authentication, Redis or SQL")
 
 
 def operations(tokens):
@@ -222,8 +264,24 @@ def operations(tokens):
             "root": "me",
             "title": "Trivial authenticated query `{ me { id } }`",
             "floor": "bare axum handler returning the same JSON",
-            "reference": "the service's own authentication (the JWT, then the session read from Redis) "
-                         "in an axum handler returning the same JSON, without GraphQL",
+            # What the service's answer is made of, each part measured alone
+            # (no target): they show which part of the gap to the bare
+            # handler the required work takes.
+            "references": {
+                "authentication": {
+                    "command": "session",
+                    "label": "authentication only",
+                    "description": "the service's own authentication (the JWT, then the session read from "
+                                   "Redis) in an axum handler returning the same JSON, without GraphQL",
+                    "addr": SESSION_FLOOR_ADDR,
+                },
+                "graphql": {
+                    "command": "graphql", "schema": "me",
+                    "label": "async-graphql only",
+                    "description": GRAPHQL_REFERENCE,
+                    "addr": GRAPHQL_FLOOR_ADDR,
+                },
+            },
             "body": {"query": "{ me { id } }"},
             "token": tokens["dashboard"],
         },
@@ -243,6 +301,14 @@ def operations(tokens):
                      "variables": {"l": str(DASHBOARD_LEDGER), "y": year, "m": mon,
                                    "from": first.isoformat(), "to": last.isoformat()}},
             "token": tokens["dashboard"],
+            "references": {
+                "graphql": {
+                    "command": "graphql", "schema": "dashboard",
+                    "label": "async-graphql only",
+                    "description": GRAPHQL_REFERENCE,
+                    "addr": GRAPHQL_FLOOR_ADDR,
+                },
+            },
         },
         "createEntry": {
             "root": "createEntry",
@@ -498,7 +564,7 @@ def main():
     ops = operations(tokens)
     results["operations"] = {}
     results["pool_size"] = POOL_SIZE
-    service, floor_axum, floor_session = None, None, None
+    service, floor_axum, references = None, None, []
     try:
 
         for name, op in ops.items():
@@ -515,10 +581,12 @@ def main():
             op["statements_file"] = path
             results["operations"][name] = {
                 "title": op["title"], "floor": op["floor"], "query": op["body"]["query"],
-                **({"reference": op["reference"]} if "reference" in op else {}),
+                **({"references": {key: {"label": ref["label"], "description": ref["description"], "results": {}}
+                                   for key, ref in op["references"].items()}} if "references" in op else {}),
                 "statements_first_request": counted, "statements_captured": len(statements),
                 "captured_sql": statements, "service": {}, "floor_results": {},
             }
+            op["answer"] = answer
             if name == "trivial":
                 op["floor_body"] = json.dumps(answer, separators=(",", ":"))
 
@@ -540,35 +608,16 @@ def main():
         floor_axum = subprocess.Popen([FLOOR_BIN, "axum", "--listen", FLOOR_ADDR,
                                        "--body", ops["trivial"]["floor_body"]])
         COMMANDS.append(" ".join(shlex.quote(p) for p in floor_axum.args))
-        # For reference: the trivial query's authentication (JWT, then the
-        # session in Redis) without GraphQL, with the service's own settings
-        # and Redis prefix, so the run's tokens are valid there too.
-        # It runs only while the trivial query is measured: it has the
-        # service's background work too (the database probe), which would
-        # add to every later measurement.
-        session_log = open(os.path.join(TARGET, "bench-session-floor.log"), "w")
-        floor_session = subprocess.Popen(
-            [FLOOR_BIN, "session", "--listen", SESSION_FLOOR_ADDR, "--body", ops["trivial"]["floor_body"]],
-            env=service.env, stdout=session_log, stderr=session_log)
-        COMMANDS.append(" ".join(shlex.quote(p) for p in floor_session.args))
-        time.sleep(0.5)
-        for _ in range(100):
-            if floor_session.poll() is not None:
-                raise RuntimeError("the session floor exited; see target/bench-session-floor.log")
-            try:
-                urllib.request.urlopen(f"http://{SESSION_FLOOR_ADDR}/graphql", timeout=1)
-            except urllib.error.HTTPError:
-                break  # it answers (405 to a GET): up
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the session floor did not start; see target/bench-session-floor.log")
-
         for name, op in ops.items():
             entry = results["operations"][name]
             if name == "createEntry":
                 entries_before = int(sql(f"SELECT COUNT(*) FROM entries WHERE ledger_id = {WRITE_LEDGER}"))
             requests_total, statements_delta = 0, 0
+            # They run only while their operation is measured: the
+            # authentication reference has the service's background work too
+            # (the database probe), which would add to every later run.
+            for ref in op.get("references", {}).values():
+                references.append(start_reference(ref, op, service.env))
             for c in conc:
                 say(name, "service at concurrency", c)
                 before, errors_before = statements_total(), graphql_errors()
@@ -585,15 +634,15 @@ def main():
                 entry["service"][c] = point
                 say(name, "floor at concurrency", c)
                 entry["floor_results"][c] = floor_point(name, op, hashed, c, seconds)
-                if name == "trivial":
-                    say(name, "reference (authentication only) at concurrency", c)
-                    entry.setdefault("reference_results", {})[c] = oha(
+                for key, ref in op.get("references", {}).items():
+                    say(name, f"reference ({ref['label']}) at concurrency", c)
+                    entry["references"][key]["results"][c] = oha(
                         {"body": op["body"], "token": op["token"]}, c, seconds,
-                        url=f"http://{SESSION_FLOOR_ADDR}/graphql")
-            if name == "trivial":
-                floor_session.terminate()
-                floor_session.wait()
-                session_log.close()
+                        url=f"http://{ref['addr']}/graphql")
+            for reference in references:
+                reference.terminate()
+                reference.wait()
+            references = []
             entry["statements_under_load"] = statements_delta
             entry["requests_under_load"] = requests_total
             if name == "createEntry":
@@ -636,7 +685,7 @@ def main():
         results["rss_end_mib"] = round(service.rss(), 1)
         results["hwm_end_mib"] = round(service.hwm(), 1)
     finally:
-        for floor in (floor_axum, floor_session):
+        for floor in [floor_axum, *references]:
             if floor:
                 floor.terminate()
         if service:

@@ -9,6 +9,12 @@
 //!   authenticates the request as the service does (the JWT, then the
 //!   session read from Redis) and answers with the fixed JSON body: the
 //!   trivial query without GraphQL, for reference.
+//! - `graphql --listen ADDR --schema me|dashboard --answer JSON`:
+//!   async-graphql alone (`graphql.rs`): the service's answer to the trivial
+//!   query or the dashboard, given as JSON, served from memory by a schema
+//!   of just the types that document selects, behind a POST /graphql that
+//!   reads and writes JSON as the service's handler does, without
+//!   authentication, Redis or SQL. For reference.
 //! - `sql --url URL --file FILE --concurrency N --seconds S [--pool-size P]
 //!   [--rate R]`: replays the statements in FILE (one a line, as captured
 //!   from the service) in a tight loop from N tasks over a bb8 pool of P
@@ -21,6 +27,8 @@
 //!   the body (a login; `{n}` becomes the request's number) R times a
 //!   second from A client addresses, and counts the answers: signed in,
 //!   wrong credentials, RATE_LIMITED, other errors, and time-outs.
+
+mod graphql;
 
 use std::{
     collections::HashMap,
@@ -369,12 +377,20 @@ async fn flood(opts: &Opts) -> anyhow::Result<()> {
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        bail!("usage: bench_floor axum|session|sql|argon2|hash|flood --option value ...");
+        bail!("usage: bench_floor axum|session|graphql|sql|argon2|hash|flood --option value ...");
     };
     let opts = parse(rest)?;
     match command.as_str() {
         "axum" => bare_axum(&opts).await,
         "session" => session_axum(&opts).await,
+        "graphql" => {
+            graphql::serve(
+                opt(&opts, "listen")?,
+                opt(&opts, "schema")?,
+                opt(&opts, "answer")?,
+            )
+            .await
+        }
         "sql" => sql(&opts).await,
         "argon2" => argon2_verify(&opts).await,
         "hash" => hash(&opts),
