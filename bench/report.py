@@ -61,6 +61,9 @@ def parts_added(name, ops):
     return 1 / cost if cost > 0 else None
 
 
+# The operations whose floor is an HTTP handler, as their references are.
+HTTP_FLOORS = {"trivial"}
+
 PARTS = {
     "trivial": "the bare handler's cost per request, plus what authentication and async-graphql each add to it",
     "dashboard": "its SQL floor's cost per request, plus async-graphql's for its answer, plus what authentication "
@@ -162,10 +165,11 @@ def write(results, root, docs, quick=False):
         for label, description, points in references(ops[name]):
             reference = best(points)
             share = service["rps"] / reference["rps"] if reference["rps"] else 0
-            against_floor = reference["rps"] / floor["rps"] if floor["rps"] else 0
+            # Set beside the floor only where that is an HTTP handler too.
+            beside_floor = (f"; this reference itself reaches {reference['rps'] / floor['rps']:.0%} of the floor"
+                            if name in HTTP_FLOORS and floor["rps"] else "")
             add(f"| {name}, for reference (no target): against {label} ({description}) | {share:.0%} "
-                f"({service['rps']:,.0f} vs {reference['rps']:,.0f} req/s); "
-                f"this reference itself reaches {against_floor:.0%} of the floor | - |")
+                f"({service['rps']:,.0f} vs {reference['rps']:,.0f} req/s){beside_floor} | - |")
         parts = parts_added(name, ops)
         if parts:
             add(f"| {name}, for reference (no target): against its required parts together ({PARTS[name]}) | "
