@@ -196,7 +196,10 @@ def start_reference(ref, op, service_env):
         # valid there too.
         args, env = ["--body", answer], service_env
     else:
-        args, env = ["--schema", ref["schema"], "--answer", answer], None
+        answer_file = os.path.join(TARGET, "bench", f"{ref['schema']}.answer.json")
+        with open(answer_file, "w", encoding="utf-8") as f:
+            f.write(answer)
+        args, env = ["--schema", ref["schema"], "--answer-file", answer_file], None
     log_path = os.path.join(TARGET, f"bench-{ref['command']}-floor.log")
     with open(log_path, "w") as log:
         proc = subprocess.Popen([FLOOR_BIN, ref["command"], "--listen", ref["addr"], *args],

@@ -46,7 +46,8 @@ pub async fn serve(listen: &str, schema: &str, answer: &str) -> anyhow::Result<(
 }
 
 fn parse<T: DeserializeOwned>(answer: &str) -> anyhow::Result<Answer<T>> {
-    serde_json::from_str(answer).context("--answer is not the service's answer to that document")
+    serde_json::from_str(answer)
+        .context("the answer given is not the service's JSON answer to that document")
 }
 
 async fn run<Q: ObjectType + 'static>(listen: &str, query: Q) -> anyhow::Result<()> {

@@ -9,11 +9,11 @@
 //!   authenticates the request as the service does (the JWT, then the
 //!   session read from Redis) and answers with the fixed JSON body: the
 //!   trivial query without GraphQL, for reference.
-//! - `graphql --listen ADDR --schema me|dashboard --answer JSON`:
+//! - `graphql --listen ADDR --schema me|dashboard --answer-file FILE`:
 //!   async-graphql alone (`graphql.rs`): the service's answer to the trivial
-//!   query or the dashboard, given as JSON, served from memory by a schema
-//!   of just the types that document selects, behind a POST /graphql that
-//!   reads and writes JSON as the service's handler does, without
+//!   query or the dashboard, read from FILE (JSON), served from memory by a
+//!   schema of just the types that document selects, behind a POST /graphql
+//!   that reads and writes JSON as the service's handler does, without
 //!   authentication, Redis or SQL. For reference.
 //! - `sql --url URL --file FILE --concurrency N --seconds S [--pool-size P]
 //!   [--rate R]`: replays the statements in FILE (one a line, as captured
@@ -384,12 +384,10 @@ async fn main() -> anyhow::Result<()> {
         "axum" => bare_axum(&opts).await,
         "session" => session_axum(&opts).await,
         "graphql" => {
-            graphql::serve(
-                opt(&opts, "listen")?,
-                opt(&opts, "schema")?,
-                opt(&opts, "answer")?,
-            )
-            .await
+            let path = opt(&opts, "answer-file")?;
+            let answer =
+                std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+            graphql::serve(opt(&opts, "listen")?, opt(&opts, "schema")?, &answer).await
         }
         "sql" => sql(&opts).await,
         "argon2" => argon2_verify(&opts).await,
