@@ -22,17 +22,24 @@ def best(points):
 
 def references(op):
     """The operation's reference measurements (no target): (label,
-    description, results by concurrency) each. Results of runs before the
-    async-graphql reference had one reference, under other keys."""
-    if "references" in op:
-        return [(ref["label"], ref["description"], ref["results"]) for ref in op["references"].values()]
-    if op.get("reference_results"):
-        return [("authentication only", op["reference"], op["reference_results"])]
-    return []
+    description, results by concurrency) each."""
+    return [(ref["label"], ref["description"], ref["results"]) for ref in op.get("references", {}).values()]
 
 
 def at(points, c):
     return points[c] if c in points else points[str(c)]
+
+
+# The operations whose floor is an HTTP handler, as their references are.
+HTTP_FLOORS = {"trivial"}
+
+
+# What each operation's required parts are, where the report adds them up.
+PARTS = {
+    "trivial": "the bare handler's cost per request, plus what authentication and async-graphql each add to it",
+    "dashboard": "its SQL floor's cost per request, plus async-graphql's for its answer, plus what authentication "
+                 "adds to the bare handler",
+}
 
 
 def parts_added(name, ops):
@@ -44,7 +51,7 @@ def parts_added(name, ops):
     cost on the machine is the inverse of the throughput, so the costs add.
     None when a part was not measured."""
     trivial = ops.get("trivial")
-    if not trivial:
+    if not trivial or name not in PARTS:
         return None
     own = {label: best(points)["rps"] for label, _, points in references(ops[name])}
     shared = {label: best(points)["rps"] for label, _, points in references(trivial)}
@@ -53,22 +60,12 @@ def parts_added(name, ops):
     if not (bare and graphql and auth):
         return None
     cost = 1 / graphql + 1 / auth - 1 / bare
-    if name != "trivial":
+    if name not in HTTP_FLOORS:
         sql = best(ops[name]["floor_results"])["rps"]
         if not sql:
             return None
         cost += 1 / sql
     return 1 / cost if cost > 0 else None
-
-
-# The operations whose floor is an HTTP handler, as their references are.
-HTTP_FLOORS = {"trivial"}
-
-PARTS = {
-    "trivial": "the bare handler's cost per request, plus what authentication and async-graphql each add to it",
-    "dashboard": "its SQL floor's cost per request, plus async-graphql's for its answer, plus what authentication "
-                 "adds to the bare handler",
-}
 
 
 def ms(value):
@@ -77,8 +74,8 @@ def ms(value):
 
 def chart(name, op, path):
     conc = sorted(int(c) for c in op["service"])
-    service = [op["service"][c] if c in op["service"] else op["service"][str(c)] for c in conc]
-    floor = [op["floor_results"][c] if c in op["floor_results"] else op["floor_results"][str(c)] for c in conc]
+    service = [at(op["service"], c) for c in conc]
+    floor = [at(op["floor_results"], c) for c in conc]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
     left.plot(conc, [p["rps"] for p in service], "o-", label="service")
     left.plot(conc, [p["rps"] for p in floor], "s--", label="floor")

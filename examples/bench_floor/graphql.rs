@@ -66,9 +66,7 @@ async fn run<Q: ObjectType + 'static>(listen: &str, query: Q) -> anyhow::Result<
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    axum::serve(listener, app).await?;
-    Ok(())
+    crate::listen_and_serve(listen, app).await
 }
 
 #[derive(Deserialize)]

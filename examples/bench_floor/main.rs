@@ -176,15 +176,20 @@ where
     summary(latencies, started.elapsed(), errors)
 }
 
+/// Serves `app` on `listen` until the process is stopped.
+async fn listen_and_serve(listen: &str, app: Router) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
 async fn bare_axum(opts: &Opts) -> anyhow::Result<()> {
     let body: &'static str = Box::leak(opt(opts, "body")?.to_owned().into_boxed_str());
     let app = Router::new().route(
         "/graphql",
         post(move || async move { ([(header::CONTENT_TYPE, "application/json")], body) }),
     );
-    let listener = tokio::net::TcpListener::bind(opt(opts, "listen")?).await?;
-    axum::serve(listener, app).await?;
-    Ok(())
+    listen_and_serve(opt(opts, "listen")?, app).await
 }
 
 async fn session_axum(opts: &Opts) -> anyhow::Result<()> {
@@ -204,9 +209,7 @@ async fn session_axum(opts: &Opts) -> anyhow::Result<()> {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind(opt(opts, "listen")?).await?;
-    axum::serve(listener, app).await?;
-    Ok(())
+    listen_and_serve(opt(opts, "listen")?, app).await
 }
 
 async fn sql(opts: &Opts) -> anyhow::Result<()> {
