@@ -9,11 +9,13 @@ Run it through bench/run, which builds the binaries and installs the tools.
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import re
 import shlex
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -410,16 +412,23 @@ def oha(op, concurrency, seconds, rate=None, url=GRAPHQL):
            "-m", "POST", "-H", "content-type: application/json", "-d", json.dumps(op["body"])]
     if op.get("token"):
         cmd += ["-H", f"authorization: Bearer {op['token']}"]
+    requests_db = None
     if rate:
-        # Latency counted from when each request was due, not when it was sent.
-        cmd += ["-q", str(rate), "--latency-correction"]
+        # Latency counted from when each request was due, not when it was
+        # sent; every request kept (oha writes them after the run) for the
+        # steady state's percentiles.
+        requests_db = os.path.join(TARGET, "bench", "paced-requests.sqlite")
+        os.makedirs(os.path.dirname(requests_db), exist_ok=True)
+        if os.path.exists(requests_db):
+            os.remove(requests_db)
+        cmd += ["-q", str(rate), "--latency-correction", "--db-url", requests_db]
     cmd += [url]
     out = json.loads(run(cmd, record=True))
     codes = {str(k): v for k, v in (out.get("statusCodeDistribution") or {}).items()}
     errors = out.get("errorDistribution") or {}
     ok = codes.get("200", 0)
     percentiles = out.get("latencyPercentiles") or {}
-    return {
+    point = {
         "requests": ok,
         "non_200": sum(v for k, v in codes.items() if k != "200"),
         "errors": {k: v for k, v in errors.items()},
@@ -427,6 +436,31 @@ def oha(op, concurrency, seconds, rate=None, url=GRAPHQL):
         "p50_ms": (percentiles.get("p50") or 0) * 1000,
         "p99_ms": (percentiles.get("p99") or 0) * 1000,
     }
+    if requests_db:
+        point.update(steady_state(requests_db))
+    return point
+
+
+# A paced run's first second: oha opens its connections then, and the
+# requests due meanwhile wait for them (docs/BENCHMARKS.md, on the tails).
+WARM_UP_SECONDS = 1.0
+
+
+def steady_state(requests_db):
+    """The percentiles of a paced oha run's requests due after its first
+    second, from the requests oha wrote to `requests_db`, beside the whole
+    run's (`p50_ms`, `p99_ms`)."""
+    with sqlite3.connect(requests_db) as db:
+        latencies = sorted(row[0] for row in db.execute(
+            "SELECT duration FROM oha WHERE COALESCE(start_latency_correction, start) >= ?",
+            (WARM_UP_SECONDS,)))
+    if not latencies:
+        return {}
+
+    def at(q):
+        return latencies[min(len(latencies), max(1, math.ceil(len(latencies) * q))) - 1] * 1000
+
+    return {"steady_requests": len(latencies), "steady_p50_ms": at(0.50), "steady_p99_ms": at(0.99)}
 
 
 def floor_point(name, op, hashed, concurrency, seconds):
