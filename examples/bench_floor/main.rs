@@ -183,6 +183,14 @@ where
                     } else {
                         errors += 1;
                     }
+                    // A task that asked for a pool's connection again at
+                    // once would take the one it just gave back ahead of
+                    // the tasks already waiting for it (the pool wakes one,
+                    // which then finds none left): past the pool's size, the
+                    // same few tasks would run while the others starve,
+                    // unmeasured. Yielding lets the woken one go first, as
+                    // the service's clients, each a round trip away, do.
+                    tokio::task::yield_now().await;
                 }
                 (requests, errors)
             })
