@@ -31,6 +31,15 @@ def tail_ratio(point):
     return p99 / p50 if p50 else 0
 
 
+def tail_rounds(point):
+    """The tail ratios of a paced point's runs, where it is the median of
+    several (bench.py, `median_tail`)."""
+    rounds = point.get("rounds") or []
+    if len(rounds) < 2:
+        return ""
+    return f", the median of {len(rounds)} runs ({', '.join(f'{r:.1f}×' for r in rounds)})"
+
+
 def paced(point):
     """A paced run's percentiles as the report gives them: the steady state,
     then the whole run's p99 (the first second included)."""
@@ -207,9 +216,9 @@ def write(results, root, docs, quick=False):
         floor_fixed = op.get("floor_fixed_rate")
         if floor_fixed and floor_fixed["p50_ms"]:
             note += (f"; its floor, paced the same way at 70% of its own best ({floor_fixed['rate']:,} req/s): "
-                     f"{tail_ratio(floor_fixed):.1f}× ({paced(floor_fixed)})")
+                     f"{tail_ratio(floor_fixed):.1f}×{tail_rounds(floor_fixed)} ({paced(floor_fixed)})")
         add(f"| {name}: p99 ≤ 3 × p50 at 70% of saturation | "
-            f"{ratio:.1f}× at {fixed['rate']:,} req/s ({paced(fixed)}){note} | "
+            f"{ratio:.1f}×{tail_rounds(fixed)} at {fixed['rate']:,} req/s ({paced(fixed)}){note} | "
             f"{outcome} |")
     flood = results["login_flood"]
     base, during, f = flood["baseline"], flood["during"], flood["flood"]
@@ -260,12 +269,14 @@ def write(results, root, docs, quick=False):
                     f"{s['rps'] / ref['rps'] if ref['rps'] else 0:.0%} |")
         fixed = op["fixed_rate"]
         add("")
-        add(f"Fixed rate {fixed['rate']:,} req/s ({fixed.get('share', 0.7):.0%} of the best measured): {paced(fixed)}; "
+        add(f"Fixed rate {fixed['rate']:,} req/s ({fixed.get('share', 0.7):.0%} of the best measured): "
+            f"{paced(fixed)}{tail_rounds(fixed)}; "
             f"{fixed['requests']:,} answered, "
             f"{fixed.get('graphql_errors', 0):,} of them with a GraphQL error.")
         floor_fixed = op.get("floor_fixed_rate")
         if floor_fixed:
-            add(f"The floor at a fixed rate of {floor_fixed['rate']:,} req/s (70% of its best): {paced(floor_fixed)}.")
+            add(f"The floor at a fixed rate of {floor_fixed['rate']:,} req/s (70% of its best): "
+                f"{paced(floor_fixed)}{tail_rounds(floor_fixed)}.")
         if name == "login":
             add("")
             add("Past the hashing queue's places, logins are refused with RATE_LIMITED at once (the GraphQL "
