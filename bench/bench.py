@@ -463,11 +463,17 @@ def steady_state(requests_db):
     return {"steady_requests": len(latencies), "steady_p50_ms": at(0.50), "steady_p99_ms": at(0.99)}
 
 
-def paced_service(op, rate, share, seconds):
-    """The service at a fixed rate, with the GraphQL errors it answered."""
+def paced_service(op, rate, share, seconds, alone):
+    """The service at a fixed rate, with the GraphQL errors it answered and
+    whether it fell behind the pace, judged against `alone` (its point at
+    one client)."""
     errors_before = graphql_errors()
     point = {"rate": rate, "share": share, **oha(op, 64, seconds, rate=rate)}
     point["graphql_errors"] = graphql_errors() - errors_before
+    # A median far above the one-client median means the requests queued:
+    # the rate was past what the service sustained under a paced load, and
+    # the run says nothing about its tail.
+    point["fell_behind"] = point["p50_ms"] > 10 * max(alone["p50_ms"], 0.1)
     return point
 
 
@@ -717,11 +723,7 @@ def main():
             for share in (0.7, 0.5):
                 rate = max(1, int(best["rps"] * share))
                 say(name, "fixed rate", rate, "req/s")
-                point = paced_service(op, rate, share, fixed_seconds)
-                # A median far above the one-client median means the requests
-                # queued: the rate was past what the service sustained under a
-                # paced load, and the point says nothing about its tail.
-                point["fell_behind"] = point["p50_ms"] > 10 * max(alone["p50_ms"], 0.1)
+                point = paced_service(op, rate, share, fixed_seconds, alone)
                 if "fixed_rate" in entry:
                     entry["fixed_rate_fell_behind"] = entry["fixed_rate"]
                 entry["fixed_rate"] = point
@@ -737,8 +739,7 @@ def main():
                 runs = [fixed]
                 for number in range(2, tail_rounds + 1):
                     say(name, f"fixed rate {fixed['rate']} req/s, run {number} of {tail_rounds}")
-                    runs.append(dict(paced_service(op, fixed["rate"], fixed["share"], fixed_seconds),
-                                     fell_behind=False))
+                    runs.append(paced_service(op, fixed["rate"], fixed["share"], fixed_seconds, alone))
                 entry["fixed_rate"] = median_tail(runs, report.tail_ratio)
             # The floor's own tail, paced the same way at 70% of its own best:
             # what this machine gives with the service taken away.
