@@ -477,15 +477,6 @@ def paced_service(op, rate, share, seconds, alone):
     return point
 
 
-def paced_floor(name, op, rate, seconds):
-    """The operation's floor at a fixed rate: oha for the axum floor,
-    bench_floor's paced driver for the SQL floors."""
-    if name == "trivial":
-        return {"rate": rate, **oha({"body": op["body"], "token": op["token"]}, 64, seconds, rate=rate,
-                                    url=f"http://{FLOOR_ADDR}/graphql")}
-    return {"rate": rate, **floor_sql(op["statements_file"], 64, seconds, rate=rate)}
-
-
 def median_tail(runs, ratio):
     """The run whose tail `ratio` is the median of `runs` (the middle one,
     of an odd number), carrying every run's ratio in order as `rounds`."""
@@ -494,14 +485,14 @@ def median_tail(runs, ratio):
     return chosen
 
 
-def floor_point(name, op, hashed, concurrency, seconds):
-    """One closed-loop run of the operation's floor."""
+def floor_point(name, op, hashed, concurrency, seconds, rate=None):
+    """One run of the operation's floor: closed loop, or paced at `rate`
+    (the axum and SQL floors)."""
     if name == "trivial":
-        return oha({"body": op["body"], "token": op["token"]}, concurrency, seconds,
-                   url=f"http://{FLOOR_ADDR}/graphql")
+        return oha(op, concurrency, seconds, rate=rate, url=f"http://{FLOOR_ADDR}/graphql")
     if name == "login":
         return floor_argon2(hashed, concurrency, seconds)
-    return floor_sql(op["statements_file"], concurrency, seconds)
+    return floor_sql(op["statements_file"], concurrency, seconds, rate=rate)
 
 
 def side_by_side_rounds(name, op, entry, hashed, seconds):
@@ -704,9 +695,7 @@ def main():
                 entry["floor_results"][c] = floor_point(name, op, hashed, c, seconds)
                 for key, ref in op.get("references", {}).items():
                     say(name, f"reference ({ref['label']}) at concurrency", c)
-                    entry["references"][key]["results"][c] = oha(
-                        {"body": op["body"], "token": op["token"]}, c, seconds,
-                        url=f"http://{ref['addr']}/graphql")
+                    entry["references"][key]["results"][c] = oha(op, c, seconds, url=f"http://{ref['addr']}/graphql")
             for reference in references:
                 reference.terminate()
                 reference.wait()
@@ -748,7 +737,8 @@ def main():
                 runs = []
                 for number in range(1, tail_rounds + 1):
                     say(name, f"floor at fixed rate {floor_rate} req/s, run {number} of {tail_rounds}")
-                    runs.append(paced_floor(name, op, floor_rate, fixed_seconds))
+                    runs.append({"rate": floor_rate,
+                                 **floor_point(name, op, hashed, 64, fixed_seconds, rate=floor_rate)})
                 entry["floor_fixed_rate"] = median_tail(runs, report.tail_ratio)
             if name == "dashboard":
                 results["rss_after_dashboard_mib"] = round(service.rss(), 1)
