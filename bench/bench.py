@@ -546,6 +546,87 @@ def floor_argon2(hashed, concurrency, seconds):
     return out
 
 
+# ----------------------------------------------------------------- login flood
+
+LOGIN_QUERY = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"
+REFUSAL_FLOOR_ADDR = "127.0.0.1:18084"
+
+
+def login_flood(ops, results, seconds, rounds):
+    """The login flood, with the real limits, behind a trusted proxy as in
+    production: a credential-stuffing run from many addresses against many
+    accounts, which the per-address and per-account limits do not stop, so
+    every login reaches the hashing queue. Meanwhile oha measures
+    `ledger(id)` at half its paced rate, and the target compares its p99
+    with a run just before, without the flood.
+
+    Two references (no target) take the flood apart, in the same rounds:
+    the same flood refused before any hashing (every login names one
+    account, past its failure limit, so the per-email check refuses it),
+    and the same flood aimed at a bare handler that answers what the
+    service answers a refused login. What the query loses to them is the
+    cost of a flood's traffic on these two cores, not of the hashing."""
+    say("login flood with the real rate limits")
+    service = Service(real_limits=True, tag="flood", extra={"TRUST_PROXY_HEADERS": "true"}).start()
+    bare = None
+    try:
+        probe = dict(ops["ledger"], token=login(DASHBOARD_MEMBER))
+        rate = max(1, int(results["operations"]["ledger"]["fixed_rate"]["rate"] / 2))
+        login_best = best_rps(results["operations"]["login"]["service"])
+        argon2_best = best_rps(results["operations"]["login"]["floor_results"])
+        flood_rate = max(100, int(login_best * FLOOD_TIMES_HASHING))
+        many = json.dumps({"query": LOGIN_QUERY, "variables": {"e": "flood{n}@example.com", "p": "wrong-pass-1!"}})
+        one = json.dumps({"query": LOGIN_QUERY, "variables": {"e": "flood@example.com", "p": "wrong-pass-1!"}})
+        # Failing logins for the one account until its failure limit refuses
+        # them at the per-email check; the bare handler answers that refusal.
+        for _ in range(100):
+            refusal = post(json.loads(one))
+            if refusal.get("errors", [{}])[0].get("extensions", {}).get("code") == "RATE_LIMITED":
+                break
+        else:
+            raise RuntimeError(f"100 failed logins for one account were not refused: {refusal}")
+        bare = subprocess.Popen([FLOOR_BIN, "axum", "--listen", REFUSAL_FLOOR_ADDR,
+                                 "--body", json.dumps(refusal, separators=(",", ":"), ensure_ascii=False)])
+        COMMANDS.append(" ".join(shlex.quote(p) for p in bare.args))
+        floods = {"logins": (GRAPHQL, many), "refusals": (GRAPHQL, one),
+                  "bare": (f"http://{REFUSAL_FLOOR_ADDR}/graphql", one)}
+        errors_before = graphql_errors("ledger")
+        runs = []
+        for number in range(1, rounds + 1):
+            say(f"login flood, round {number} of {rounds}")
+            run_ = {"baseline": oha(probe, 32, seconds, rate=rate)}
+            for kind, (url, body) in floods.items():
+                run_[kind] = probe_during_flood(probe, rate, seconds, url, body, flood_rate)
+            runs.append(run_)
+        return {"probe_rate": rate, "flood_rate": flood_rate, "rounds": runs,
+                "argon2_floor_rps": round(argon2_best, 1), "login_service_rps": round(login_best, 1),
+                "probe_graphql_errors": graphql_errors("ledger") - errors_before,
+                "login_per_address_hour": 100}
+    finally:
+        if bare:
+            bare.terminate()
+            bare.wait()
+        service.stop()
+
+
+def probe_during_flood(probe, rate, seconds, url, body, flood_rate):
+    """oha's paced `probe` while `bench_floor flood` posts `body` to `url`
+    at `flood_rate`, from 10,000 client addresses; the flood starts a second
+    earlier and ends a second later."""
+    cmd = [FLOOR_BIN, "flood", "--url", url, "--body", body, "--rate", str(flood_rate),
+           "--addresses", "10000", "--seconds", str(seconds + 2), "--timeout", "10"]
+    COMMANDS.append(" ".join(shlex.quote(p) for p in cmd))
+    flood = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1)
+        during = oha(probe, 32, seconds, rate=rate)
+        out, _ = flood.communicate()
+    finally:
+        if flood.poll() is None:
+            flood.kill()
+    return {"probe": during, "flood": json.loads(out)}
+
+
 # ----------------------------------------------------------------- report
 
 def machine():
@@ -752,38 +833,7 @@ def main():
         if service:
             service.stop()
 
-    # The login flood, with the real limits, behind a trusted proxy as in
-    # production: a credential-stuffing run from many addresses against many
-    # accounts, which the per-address and per-account limits do not stop, so
-    # every login reaches the hashing queue.
-    say("login flood with the real rate limits")
-    service = Service(real_limits=True, tag="flood", extra={"TRUST_PROXY_HEADERS": "true"}).start()
-    try:
-        token = login(DASHBOARD_MEMBER)
-        probe = dict(ops["ledger"], token=token)
-        rate = max(1, int(results["operations"]["ledger"]["fixed_rate"]["rate"] / 2))
-        errors_before = graphql_errors("ledger")
-        baseline = oha(probe, 32, fixed_seconds, rate=rate)
-        login_best = best_rps(results["operations"]["login"]["service"])
-        argon2_best = best_rps(results["operations"]["login"]["floor_results"])
-        flood_rate = max(100, int(login_best * FLOOD_TIMES_HASHING))
-        flood_body = json.dumps({"query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
-                                 "variables": {"e": "flood{n}@example.com", "p": "wrong-pass-1!"}})
-        flood_cmd = [FLOOR_BIN, "flood", "--url", GRAPHQL, "--body", flood_body, "--rate", str(flood_rate),
-                     "--addresses", "10000", "--seconds", str(fixed_seconds + 2), "--timeout", "10"]
-        COMMANDS.append(" ".join(shlex.quote(p) for p in flood_cmd))
-        flood = subprocess.Popen(flood_cmd, stdout=subprocess.PIPE, text=True)
-        time.sleep(1)
-        during = oha(probe, 32, fixed_seconds, rate=rate)
-        flood_out, _ = flood.communicate()
-        results["login_flood"] = {"probe_rate": rate, "baseline": baseline, "during": during,
-                                  "flood": json.loads(flood_out), "flood_rate": flood_rate,
-                                  "argon2_floor_rps": round(argon2_best, 1),
-                                  "login_service_rps": round(login_best, 1),
-                                  "probe_graphql_errors": graphql_errors("ledger") - errors_before,
-                                  "login_per_address_hour": 100}
-    finally:
-        service.stop()
+    results["login_flood"] = login_flood(ops, results, fixed_seconds, 1 if args.quick else ROUNDS)
 
     results["binary_bytes"] = os.path.getsize(SERVICE_BIN)
     stripped = os.path.join(out_dir, "uliga.stripped")

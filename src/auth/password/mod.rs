@@ -5,6 +5,9 @@
 //! - on its own threads, half the cores' worth, in the lowest scheduling
 //!   class (SCHED_IDLE): any other runnable work on the machine goes first,
 //!   and the hashes use what is left;
+//! - in slices of a millisecond with a rest after each (see `slices`), so
+//!   that a core running a hash goes idle often enough to take over work
+//!   waiting for the other core;
 //! - in memory those threads keep (see `argon`), so that a hash does not
 //!   map and unmap 19 MiB, and without taking any lock other threads wait
 //!   for (see `pool`);
@@ -15,6 +18,7 @@
 
 mod argon;
 mod pool;
+mod slices;
 
 use std::sync::LazyLock;
 

@@ -15,12 +15,12 @@
 use std::{
     sync::Arc,
     thread::{self, Thread},
-    time::Instant,
 };
 
 use crossbeam_queue::ArrayQueue;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
+use super::slices::Slicer;
 use crate::error::{AppError, AppResult};
 
 /// What a job computes: run on a hashing thread, it reads its inputs and
@@ -81,8 +81,9 @@ impl Hasher {
                     .name(format!("argon2-{index}"))
                     .spawn(move || {
                         prepare();
+                        let slicer = Slicer::for_this_thread();
                         lower_this_threads_priority();
-                        hash_jobs(&shared);
+                        hash_jobs(&shared, slicer);
                     })
                     .expect("starting a hashing thread")
                     .thread()
@@ -114,23 +115,17 @@ impl Hasher {
     }
 }
 
-fn hash_jobs(shared: &Shared) {
+fn hash_jobs(shared: &Shared, mut slicer: Slicer) {
     loop {
         match shared.jobs.pop() {
             Some(mut job) => {
-                let started = Instant::now();
                 // A caller that gave up (its request timed out) needs no answer.
                 if !job.reply.is_closed() {
-                    job.work.run();
+                    slicer.run(|| job.work.run());
                 }
                 // `done` has a place for every job (see `Job::place`).
                 let _ = shared.done.push(job);
                 shared.relay.unpark();
-                // Then rest as long as the hash took: a core that never goes
-                // idle is not offered the work queued on the other cores, even
-                // when all it runs is this idle-class thread, and that work
-                // then waited 100 ms and more under a flood.
-                thread::sleep(started.elapsed());
             }
             None => thread::park(),
         }
