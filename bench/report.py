@@ -43,9 +43,9 @@ def tail_rounds(point):
 # The login flood's runs (bench.py, `login_flood`): the target's, then its
 # two references.
 FLOODS = {
-    "logins": "during the login flood",
-    "refusals": "during the same flood, refused before hashing",
-    "bare": "during the same flood at a bare handler",
+    "logins": "the login flood",
+    "refusals": "the same flood, refused before hashing",
+    "bare": "the same flood at a bare handler",
 }
 
 
@@ -393,7 +393,8 @@ def write(results, root, docs, quick=False):
     add("| round | `ledger(id)` | p50 ms | p99 ms | whole run p99 ms | answered | errors | p99 / alone |")
     add("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for number, run in enumerate(flood["rounds"], 1):
-        rows = [("alone", run["baseline"], None)] + [(FLOODS[kind], run[kind]["probe"], kind) for kind in FLOODS]
+        rows = [("alone", run["baseline"], None)] + [(f"during {FLOODS[kind]}", run[kind]["probe"], kind)
+                                                     for kind in FLOODS]
         for label, p, kind in rows:
             errors = p["non_200"] + sum(v for k, v in p["errors"].items() if "deadline" not in k)
             relative = f"{flood_ratio(run, kind):.1f}×" if kind else ""
@@ -404,7 +405,7 @@ def write(results, root, docs, quick=False):
     add("")
     for kind in FLOODS:
         f = flood_outcomes(flood, kind)
-        add(f"Flood {FLOODS[kind]}, all rounds: {f['requests']:,} logins answered "
+        add(f"The answers to {FLOODS[kind]}, all rounds: {f['requests']:,} logins answered "
             f"(p50 {ms(f['p50_ms'])} ms, p99 {ms(f['p99_ms'])} ms in the median round): "
             f"{f['wrong_credentials']:,} verified and refused as wrong credentials, "
             f"{f['rate_limited']:,} RATE_LIMITED, {f['signed_in']} signed in, "
