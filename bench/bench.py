@@ -34,6 +34,7 @@ SESSION_FLOOR_ADDR = "127.0.0.1:18082"
 GRAPHQL_FLOOR_ADDR = "127.0.0.1:18083"
 GRAPHQL = f"http://{SERVICE_ADDR}/graphql"
 PASSWORD = "bench-pass-1!"
+LOGIN_QUERY = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"
 POOL_SIZE = 10
 MYSQL = ["mariadb", "-uroot", "-h127.0.0.1", "-P3306", "--protocol=TCP", "--default-character-set=utf8mb4"]
 
@@ -227,7 +228,7 @@ def start_reference(ref, op, service_env):
 
 
 def login(member):
-    body = {"query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+    body = {"query": LOGIN_QUERY,
             "variables": {"e": f"bench{member}@example.com", "p": PASSWORD}}
     answer = post(body)
     if "errors" in answer:
@@ -330,7 +331,7 @@ def operations(tokens):
             "root": "login",
             "title": "`login` (raised rate limits)",
             "floor": "bare Argon2id verify, same parameters, on tokio's blocking pool",
-            "body": {"query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+            "body": {"query": LOGIN_QUERY,
                      "variables": {"e": f"bench{LOGIN_MEMBER}@example.com", "p": PASSWORD}},
             "token": None,
         },
@@ -548,7 +549,6 @@ def floor_argon2(hashed, concurrency, seconds):
 
 # ----------------------------------------------------------------- login flood
 
-LOGIN_QUERY = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"
 REFUSAL_FLOOR_ADDR = "127.0.0.1:18084"
 
 
@@ -594,10 +594,10 @@ def login_flood(ops, results, seconds, rounds):
         runs = []
         for number in range(1, rounds + 1):
             say(f"login flood, round {number} of {rounds}")
-            run_ = {"baseline": oha(probe, 32, seconds, rate=rate)}
+            this_round = {"baseline": oha(probe, 32, seconds, rate=rate)}
             for kind, (url, body) in floods.items():
-                run_[kind] = probe_during_flood(probe, rate, seconds, url, body, flood_rate)
-            runs.append(run_)
+                this_round[kind] = probe_during_flood(probe, rate, seconds, url, body, flood_rate)
+            runs.append(this_round)
         return {"probe_rate": rate, "flood_rate": flood_rate, "rounds": runs,
                 "argon2_floor_rps": round(argon2_best, 1), "login_service_rps": round(login_best, 1),
                 "probe_graphql_errors": graphql_errors("ledger") - errors_before,
