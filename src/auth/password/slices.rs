@@ -114,10 +114,10 @@ fn install_rest() -> nix::Result<()> {
         );
         // SAFETY: `rest` calls only `clock_nanosleep`, which POSIX lists as
         // async-signal-safe and which reports its errors by its return value,
-        // leaving `errno` as the interrupted code had it, and counts in its
+        // leaving `errno` as the interrupted code had it; and it counts in its
         // thread's own `RESTS`, which nothing else on the thread is changing
-        // when the signal comes; it touches no other state. It replaces the default action
-        // of a signal that nothing else in the process uses.
+        // when the signal comes. It touches no other state. It replaces the
+        // default action of a signal that nothing else in the process uses.
         #[allow(unsafe_code)]
         let previous = unsafe { signal::sigaction(SLICE_END, &action) };
         previous.map(drop)
