@@ -27,9 +27,10 @@ pub use pool::HashPlace;
 
 use crate::error::{AppError, AppResult};
 
-/// Hashes waiting per hashing thread before callers are refused. At about
-/// 15 ms a hash on an idle core, the last in line waits some 0.1 s; on a
-/// busy machine the hashes get what is left, and waits grow with the load.
+/// Hashes waiting per hashing thread before callers are refused. A hash is
+/// about 15 ms of work, spread over some 30 ms by its rests (see `slices`),
+/// so on an idle machine the last in line waits about a quarter of a second;
+/// on a busy one the hashes get what is left, and waits grow with the load.
 const QUEUE_PER_THREAD: usize = 8;
 
 /// Verified against when the email is unknown, so that a login for an
