@@ -15,6 +15,7 @@
 use std::{
     sync::Arc,
     thread::{self, Thread},
+    time::Duration,
 };
 
 use crossbeam_queue::ArrayQueue;
@@ -120,12 +121,16 @@ fn hash_jobs(shared: &Shared, mut slicer: Slicer) {
         match shared.jobs.pop() {
             Some(mut job) => {
                 // A caller that gave up (its request timed out) needs no answer.
-                if !job.reply.is_closed() {
-                    slicer.run(|| job.work.run());
-                }
+                let owed = if job.reply.is_closed() {
+                    Duration::ZERO
+                } else {
+                    slicer.run(|| job.work.run())
+                };
                 // `done` has a place for every job (see `Job::place`).
                 let _ = shared.done.push(job);
                 shared.relay.unpark();
+                // Only once the result is on its way: no caller waits for it.
+                thread::sleep(owed);
             }
             None => thread::park(),
         }
@@ -199,7 +204,7 @@ impl HashPlace {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{super::slices::test_support, *};
 
     struct Policy(Option<thread_priority::ThreadSchedulePolicy>);
 
@@ -210,6 +215,20 @@ mod tests {
     }
 
     struct Double(u32);
+
+    /// Spins for 20 ms of its thread's processor time and counts the rests
+    /// that thread took meanwhile.
+    struct Spin {
+        rests: u64,
+    }
+
+    impl Work for Spin {
+        fn run(&mut self) {
+            let before = test_support::rests_taken();
+            test_support::spin_for(Duration::from_millis(20));
+            self.rests = test_support::rests_taken() - before;
+        }
+    }
 
     impl Work for Double {
         fn run(&mut self) {
@@ -237,6 +256,19 @@ mod tests {
         let policy = hasher.reserve().unwrap().run(Policy(None)).await.unwrap();
         assert_eq!(policy.0, Some(IDLE));
         assert_ne!(thread_priority::thread_schedule_policy().ok(), Some(IDLE));
+    }
+
+    #[tokio::test]
+    async fn a_job_runs_in_slices_with_a_rest_after_each() {
+        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 1, || {})));
+        let spin = hasher
+            .reserve()
+            .unwrap()
+            .run(Spin { rests: 0 })
+            .await
+            .unwrap();
+        // 20 ms of processor time in slices of at most 1 ms.
+        assert!(spin.rests >= 19, "{} rests", spin.rests);
     }
 
     #[tokio::test]

@@ -21,7 +21,6 @@
 use std::{
     cell::Cell,
     sync::OnceLock,
-    thread,
     time::{Duration, Instant},
 };
 
@@ -51,8 +50,9 @@ thread_local! {
 }
 
 /// Runs work on the calling thread in slices. Without a timer (the signal
-/// or the timer could not be set up) it runs the work whole, then rests as
-/// long as the work took: still at most half a core, in longer stretches.
+/// or the timer could not be set up) the work runs whole, and its thread
+/// owes a rest as long as the work took: still at most half a core, in
+/// longer stretches.
 pub struct Slicer {
     timer: Option<Timer>,
 }
@@ -77,26 +77,33 @@ impl Slicer {
         }
     }
 
-    /// Runs `work`, resting a slice after each slice it runs.
-    pub fn run(&mut self, work: impl FnOnce()) {
-        let started = Instant::now();
+    /// Runs `work`, resting a slice after each slice it runs, and returns
+    /// the rest still owed: none when it ran in slices, as long as it took
+    /// when it ran whole. The caller takes that rest once the result is
+    /// handed on, so that no one waits for it.
+    #[must_use = "a thread that ran its work whole owes a rest"]
+    pub fn run(&mut self, work: impl FnOnce()) -> Duration {
         // The first slice ends one slice from now, and each later one a
         // slice after the rest before it ended.
         let every = Expiration::IntervalDelayed(TimeSpec::from(SLICE), TimeSpec::from(2 * SLICE));
-        let armed = match &mut self.timer {
-            Some(timer) => timer.set(every, TimerSetTimeFlags::empty()).is_ok(),
-            None => false,
-        };
-        work();
-        if armed {
-            if let Some(timer) = &mut self.timer {
+        let armed = self.timer.as_mut().and_then(|timer| {
+            let set = timer.set(every, TimerSetTimeFlags::empty());
+            set.ok().map(|()| timer)
+        });
+        match armed {
+            Some(timer) => {
+                work();
                 // A zero expiry disarms. A signal already on its way still
                 // arrives, and costs one more rest.
                 let disarm = Expiration::OneShot(TimeSpec::new(0, 0));
                 let _ = timer.set(disarm, TimerSetTimeFlags::empty());
+                Duration::ZERO
             }
-        } else {
-            thread::sleep(started.elapsed());
+            None => {
+                let started = Instant::now();
+                work();
+                started.elapsed()
+            }
         }
     }
 }
@@ -133,36 +140,47 @@ extern "C" fn rest(_signal: c_int) {
     );
 }
 
+/// What the hashing threads' tests measure with.
 #[cfg(test)]
-mod tests {
+pub(super) mod test_support {
     use super::*;
 
-    fn thread_cpu_time() -> Duration {
-        clock_gettime_duration(ClockId::CLOCK_THREAD_CPUTIME_ID)
+    /// Rests the calling thread has taken so far.
+    pub fn rests_taken() -> u64 {
+        RESTS.get()
     }
 
-    fn clock_gettime_duration(clock: ClockId) -> Duration {
-        Duration::from(nix::time::clock_gettime(clock).expect("a clock"))
+    pub fn thread_cpu_time() -> Duration {
+        let now = nix::time::clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).expect("a clock");
+        Duration::from(now)
     }
 
     /// Spins until this thread has used `cpu` of processor time.
-    fn spin_for(cpu: Duration) {
+    pub fn spin_for(cpu: Duration) {
         let from = thread_cpu_time();
         while thread_cpu_time() - from < cpu {
             std::hint::spin_loop();
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::thread;
+
+    use super::{test_support::*, *};
 
     #[test]
     fn work_runs_in_slices_with_a_rest_after_each() {
-        let (rests, cpu, wall) = thread::spawn(|| {
+        let (rests, owed, cpu, wall) = thread::spawn(|| {
             let mut slicer = Slicer::for_this_thread();
             assert!(slicer.timer.is_some(), "the slice timer is set up");
-            let rests_before = RESTS.get();
+            let rests_before = rests_taken();
             let (cpu_before, started) = (thread_cpu_time(), Instant::now());
-            slicer.run(|| spin_for(Duration::from_millis(20)));
+            let owed = slicer.run(|| spin_for(Duration::from_millis(20)));
             (
-                RESTS.get() - rests_before,
+                rests_taken() - rests_before,
+                owed,
                 thread_cpu_time() - cpu_before,
                 started.elapsed(),
             )
@@ -173,20 +191,39 @@ mod tests {
         // rests of 1 ms each, so the work took at least 39 ms.
         assert!(rests >= 19, "{rests} rests for {cpu:?} of work");
         assert!(wall >= cpu * 3 / 2, "{cpu:?} of work took {wall:?}");
+        assert_eq!(owed, Duration::ZERO, "the rests were taken in slices");
     }
 
     #[test]
     fn the_timer_stops_with_the_work() {
         thread::spawn(|| {
             let mut slicer = Slicer::for_this_thread();
-            slicer.run(|| spin_for(Duration::from_millis(5)));
-            let after_work = RESTS.get();
+            let _ = slicer.run(|| spin_for(Duration::from_millis(5)));
+            let after_work = rests_taken();
             thread::sleep(Duration::from_millis(30));
             // At most the one signal already on its way when it was
             // disarmed, where a timer left running would send some 15.
-            assert!(RESTS.get() - after_work <= 1);
+            assert!(rests_taken() - after_work <= 1);
         })
         .join()
         .unwrap();
+    }
+
+    #[test]
+    fn without_a_timer_the_work_runs_whole_and_owes_its_time() {
+        let (rests, owed, cpu) = thread::spawn(|| {
+            let mut slicer = Slicer { timer: None };
+            let (rests_before, cpu_before) = (rests_taken(), thread_cpu_time());
+            let owed = slicer.run(|| spin_for(Duration::from_millis(10)));
+            (
+                rests_taken() - rests_before,
+                owed,
+                thread_cpu_time() - cpu_before,
+            )
+        })
+        .join()
+        .unwrap();
+        assert_eq!(rests, 0);
+        assert!(owed >= cpu, "owes {owed:?} after {cpu:?} of work");
     }
 }
