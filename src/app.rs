@@ -6,7 +6,10 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::watch;
 
 use crate::{
-    auth::{sessions::Sessions, tokens::TokenKeys, verification::Verification},
+    auth::{
+        live_sessions::LiveSessions, sessions::Sessions, tokens::TokenKeys,
+        verification::Verification,
+    },
     clock::Clock,
     config::Config,
     db::{Database, migrate},
@@ -27,6 +30,7 @@ pub struct Services {
     pub clock: Clock,
     pub tokens: TokenKeys,
     pub hub: Arc<Hub>,
+    pub live_sessions: Arc<LiveSessions>,
     pub oidc: Arc<crate::auth::social::oidc::Oidc>,
 }
 
@@ -34,6 +38,7 @@ impl Services {
     pub fn sessions(&self) -> Sessions<'_> {
         Sessions {
             redis: &self.redis,
+            live: &self.live_sessions,
             refresh_ttl: self.config.auth.refresh_ttl,
             max_age: self.config.auth.session_max_age,
         }
@@ -68,8 +73,10 @@ impl AppState {
         let db = Database::connect(&config.database, &redis).await?;
         let mailer = Mailer::from_config(&config.mail)?;
         let hub = Hub::start(redis.clone(), &db);
+        let live_sessions = LiveSessions::start(config.auth.session_cache_ttl, redis.clone());
         let services = Services {
             hub,
+            live_sessions,
             clock: Clock::new(config.time_zone),
             tokens: TokenKeys::new(&config.auth.jwt_secret),
             oidc: Arc::new(crate::auth::social::oidc::Oidc::new(&config.oidc)?),

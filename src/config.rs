@@ -75,6 +75,10 @@ pub struct AuthConfig {
     pub refresh_ttl: Duration,
     /// `SESSION_MAX_DAYS` (default 60): ...but never past this after the login.
     pub session_max_age: Duration,
+    /// `SESSION_CACHE_SECONDS` (default 10): how long an instance trusts a
+    /// session it found live without asking Redis again; 0 asks every time.
+    /// Ended sessions are forgotten at once (`auth::live_sessions`).
+    pub session_cache_ttl: Duration,
     /// `VERIFICATION_CODE_TTL_SECONDS` (default 300).
     pub code_ttl: Duration,
     /// `VERIFICATION_TOKEN_TTL_SECONDS` (default 1800); also the reset-link lifetime.
@@ -88,6 +92,7 @@ impl std::fmt::Debug for AuthConfig {
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
             .field("session_max_age", &self.session_max_age)
+            .field("session_cache_ttl", &self.session_cache_ttl)
             .finish_non_exhaustive()
     }
 }
@@ -266,6 +271,7 @@ impl Config {
                 access_ttl: seconds_or("ACCESS_TOKEN_TTL_SECONDS", 600)?,
                 refresh_ttl: seconds_or("REFRESH_TOKEN_TTL_DAYS", 14)?.mul_f64(86_400.0),
                 session_max_age: seconds_or("SESSION_MAX_DAYS", 60)?.mul_f64(86_400.0),
+                session_cache_ttl: seconds_or("SESSION_CACHE_SECONDS", 10)?,
                 code_ttl: seconds_or("VERIFICATION_CODE_TTL_SECONDS", 300)?,
                 token_ttl: seconds_or("VERIFICATION_TOKEN_TTL_SECONDS", 1800)?,
             },

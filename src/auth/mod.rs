@@ -1,6 +1,7 @@
 //! Sign-up, sign-in, sessions and password reset (spec section 2).
 
 pub mod access;
+pub mod live_sessions;
 pub mod password;
 pub mod payload;
 pub mod rate_limit;

@@ -11,7 +11,10 @@ use chrono::{DateTime, Utc};
 use redis::{AsyncCommands, Script};
 
 use crate::{
-    auth::secrets::{random_token, sha256_hex},
+    auth::{
+        live_sessions::{LiveSessions, ended_channel},
+        secrets::{random_token, sha256_hex},
+    },
     error::{AppError, AppResult},
     ids::MemberId,
     redis_store::Redis,
@@ -36,8 +39,10 @@ pub enum Rotation {
 }
 
 /// KEYS: session hash, used-hash set. ARGV: presented hash, new hash, now
-/// (s), refresh ttl (s), max session age (s).
-/// Returns {status, ttl, member}: 1 rotated, 0 invalid, 2 reused.
+/// (s), refresh ttl (s), max session age (s), ended-sessions channel,
+/// session id. Returns {status, ttl, member}: 1 rotated, 0 invalid, 2 reused
+/// (session ended), 3 past its maximum age (session ended). An ended session
+/// is announced on the channel.
 static ROTATE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -47,6 +52,7 @@ static ROTATE: LazyLock<Script> = LazyLock::new(|| {
             if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
                 local member = redis.call('HGET', KEYS[1], 'member') or ''
                 redis.call('DEL', KEYS[1], KEYS[2])
+                redis.call('PUBLISH', ARGV[6], ARGV[7])
                 return {2, 0, member}
             end
             return {0, 0, ''}
@@ -56,7 +62,8 @@ static ROTATE: LazyLock<Script> = LazyLock::new(|| {
         local ttl = math.min(tonumber(ARGV[4]), login_at + tonumber(ARGV[5]) - now)
         if ttl <= 0 then
             redis.call('DEL', KEYS[1], KEYS[2])
-            return {0, 0, ''}
+            redis.call('PUBLISH', ARGV[6], ARGV[7])
+            return {3, 0, ''}
         end
         redis.call('HSET', KEYS[1], 'hash', ARGV[2])
         redis.call('SADD', KEYS[2], ARGV[1])
@@ -69,6 +76,9 @@ static ROTATE: LazyLock<Script> = LazyLock::new(|| {
 
 pub struct Sessions<'a> {
     pub redis: &'a Redis,
+    /// Every session ended here is forgotten there, and announced to the
+    /// other instances on `ended_channel`.
+    pub live: &'a LiveSessions,
     pub refresh_ttl: Duration,
     pub max_age: Duration,
 }
@@ -133,8 +143,13 @@ impl Sessions<'_> {
             .arg(now.timestamp())
             .arg(self.refresh_ttl.as_secs())
             .arg(self.max_age.as_secs())
+            .arg(ended_channel(self.redis))
+            .arg(session_id)
             .invoke_async(&mut *conn)
             .await?;
+        if status == 2 || status == 3 {
+            self.live.forget([session_id]);
+        }
         Ok(match status {
             1 => Rotation::Rotated {
                 member_id: MemberId(member.parse().map_err(AppError::internal)?),
@@ -152,11 +167,20 @@ impl Sessions<'_> {
         })
     }
 
-    /// The member whose live session this is, if it is live.
+    /// The member whose live session this is, if it is live: remembered
+    /// from a recent request (`LiveSessions`), or read from Redis.
     pub async fn owner(&self, session_id: &str) -> AppResult<Option<MemberId>> {
+        if let Some(owner) = self.live.owner(session_id) {
+            return Ok(Some(owner));
+        }
+        let lookup = self.live.begin_lookup();
         let mut conn = self.redis.conn().await?;
         let member: Option<String> = conn.hget(self.session_key(session_id), "member").await?;
-        Ok(member.and_then(|id| id.parse().ok()).map(MemberId))
+        let owner = member.and_then(|id| id.parse().ok()).map(MemberId);
+        if let Some(owner) = owner {
+            self.live.remember(lookup, session_id, owner);
+        }
+        Ok(owner)
     }
 
     /// Whether `refresh_token` is the current token of a session of `member_id`.
@@ -183,8 +207,10 @@ impl Sessions<'_> {
         let _: () = redis::pipe()
             .del(&[self.session_key(session_id), self.used_key(session_id)])
             .srem(self.member_key(member_id), session_id)
+            .publish(ended_channel(self.redis), session_id)
             .query_async(&mut *conn)
             .await?;
+        self.live.forget([session_id]);
         Ok(())
     }
 
@@ -201,12 +227,15 @@ impl Sessions<'_> {
         if ending.is_empty() {
             return Ok(());
         }
+        let channel = ended_channel(self.redis);
         let mut pipe = redis::pipe();
-        for session_id in ending {
+        for session_id in &ending {
             pipe.del(&[self.session_key(session_id), self.used_key(session_id)])
-                .srem(self.member_key(member_id), session_id);
+                .srem(self.member_key(member_id), session_id.as_str())
+                .publish(&channel, session_id.as_str());
         }
         let _: () = pipe.query_async(&mut *conn).await?;
+        self.live.forget(ending.iter().map(|id| id.as_str()));
         Ok(())
     }
 }

@@ -1,20 +1,24 @@
-//! The instance's one Redis pub/sub connection, fanned out in process to
-//! every subscriber through a broadcast channel. It reconnects by itself when
-//! Redis drops; subscribers keep their sockets, and notifications missed in
-//! the meantime are caught up from MySQL on the next event.
+//! Ledger and notification events from Redis pub/sub, fanned out in process
+//! to every subscriber through a broadcast channel. The connection reconnects
+//! by itself when Redis drops (`redis_store::follow`); subscribers keep their
+//! sockets, and notifications missed in the meantime are caught up from MySQL
+//! on the next event.
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicI64, Ordering},
-    },
-    time::Duration,
+use std::sync::{
+    Arc,
+    atomic::{AtomicI64, Ordering},
 };
 
-use futures_util::StreamExt;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::{db::Database, notify::LedgerChange, redis_store::Redis};
+use crate::{
+    db::Database,
+    notify::LedgerChange,
+    redis_store::{
+        Redis,
+        follow::{Follower, follow},
+    },
+};
 
 /// Events a subscriber may care about.
 #[derive(Clone, Debug)]
@@ -57,7 +61,12 @@ impl Hub {
             sender,
             subscribers: AtomicI64::new(0),
         });
-        tokio::spawn(listen(redis.clone(), hub.sender.clone()));
+        let relay = Relay {
+            sender: hub.sender.clone(),
+            ledger_channel: ledger_channel(&redis),
+        };
+        let channels = vec![ledger_channel(&redis), notification_channel(&redis)];
+        tokio::spawn(follow(redis.clone(), channels, relay));
         let (committed, recipients) = mpsc::unbounded_channel();
         db.on_commit(committed);
         tokio::spawn(publish_notifications(redis, recipients));
@@ -71,35 +80,18 @@ impl Hub {
     }
 }
 
-async fn listen(redis: Redis, sender: broadcast::Sender<HubEvent>) {
-    let ledger = ledger_channel(&redis);
-    let notifications = notification_channel(&redis);
-    let mut backoff = Duration::from_millis(200);
-    loop {
-        match redis.pubsub().await {
-            Ok(mut pubsub) => {
-                let subscribed = async {
-                    pubsub.subscribe(&ledger).await?;
-                    pubsub.subscribe(&notifications).await
-                };
-                if let Err(error) = subscribed.await {
-                    tracing::warn!(%error, "cannot subscribe to Redis channels");
-                } else {
-                    backoff = Duration::from_millis(200);
-                    let mut messages = pubsub.on_message();
-                    while let Some(message) = messages.next().await {
-                        if let Some(event) = decode(&message, &ledger) {
-                            // No receiver is fine: nobody is subscribed now.
-                            let _ = sender.send(event);
-                        }
-                    }
-                    tracing::warn!("Redis pub/sub connection closed; reconnecting");
-                }
-            }
-            Err(error) => tracing::warn!(%error, "Redis pub/sub unavailable; retrying"),
+/// Hands each message on to the instance's subscribers.
+struct Relay {
+    sender: broadcast::Sender<HubEvent>,
+    ledger_channel: String,
+}
+
+impl Follower for Relay {
+    fn message(&mut self, message: &redis::Msg) {
+        if let Some(event) = decode(message, &self.ledger_channel) {
+            // No receiver is fine: nobody is subscribed now.
+            let _ = self.sender.send(event);
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
     }
 }
 

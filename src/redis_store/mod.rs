@@ -1,6 +1,7 @@
 //! The Redis pool and key naming. Every key goes through `Redis::key`, so a
 //! deployment (or a test) can share one Redis under its own prefix.
 
+pub mod follow;
 mod pool;
 
 use std::time::{Duration, Instant};

@@ -15,7 +15,7 @@ const ME: &str = "{ me { id } }";
 #[tokio::test(flavor = "multi_thread")]
 async fn a_signed_in_request_reads_its_session_without_a_ping_first() {
     let redis = RedisServer::start(free_port()).await;
-    let app = redis.app().await;
+    let app = redis.app_reading_every_session().await;
     let member = app.sign_up("ping@example.com", "ping").await;
     let (pings, reads) = (redis.calls("ping").await, redis.calls("hget").await);
 
@@ -91,7 +91,7 @@ async fn connections_lost_while_in_use_are_replaced() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redis_that_stops_answering_fails_the_request_within_the_check_out_limit() {
     let redis = RedisServer::start(free_port()).await;
-    let app = redis.app().await;
+    let app = redis.app_reading_every_session().await;
     let member = app.sign_up("paused@example.com", "paused").await;
     // Requests at once open many pooled connections, each of which would
     // take the driver's half-second response timeout to find unanswered.

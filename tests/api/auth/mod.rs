@@ -1,3 +1,4 @@
+mod live_sessions;
 mod reset;
 mod sessions;
 mod signin;

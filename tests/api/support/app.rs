@@ -55,6 +55,7 @@ fn base_config(database: &str, redis_prefix: &str, smtp_port: u16) -> Config {
             access_ttl: Duration::from_secs(600),
             refresh_ttl: Duration::from_secs(14 * 86_400),
             session_max_age: Duration::from_secs(60 * 86_400),
+            session_cache_ttl: Duration::from_secs(10),
             code_ttl: Duration::from_secs(300),
             token_ttl: Duration::from_secs(1800),
         },
@@ -161,6 +162,19 @@ fn capture_service_logs() {
 
 async fn start_server(config: Config) -> (AppState, SocketAddr) {
     let state = AppState::build(config).await.expect("app starts");
+    // Until it hears of ended sessions, an instance remembers none live, and
+    // a test of what it remembers would pass without testing it.
+    let live_sessions = &state.services.live_sessions;
+    for _ in 0..250 {
+        if live_sessions.is_hearing() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        live_sessions.is_hearing(),
+        "the instance hears ended sessions"
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

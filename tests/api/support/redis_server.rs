@@ -5,6 +5,8 @@ use std::{net::TcpListener, process::Stdio, time::Duration};
 
 use tokio::process::{Child, Command};
 
+use uliga::config::Config;
+
 use super::TestApp;
 
 pub fn free_port() -> u16 {
@@ -63,7 +65,24 @@ impl RedisServer {
 
     /// An instance whose Redis is this one.
     pub async fn app(&self) -> TestApp {
-        TestApp::spawn_with(|config| config.redis.url = self.url.clone()).await
+        self.app_with(|_| {}).await
+    }
+
+    /// An instance whose Redis is this one, with its config adjusted.
+    pub async fn app_with(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::spawn_with(|config| {
+            config.redis.url = self.url.clone();
+            adjust(config);
+        })
+        .await
+    }
+
+    /// An instance whose Redis is this one, and that reads the session from
+    /// it on every request instead of remembering it: for tests of what a
+    /// request asks of Redis.
+    pub async fn app_reading_every_session(&self) -> TestApp {
+        self.app_with(|config| config.auth.session_cache_ttl = Duration::ZERO)
+            .await
     }
 
     pub async fn stop(&mut self) {
