@@ -277,8 +277,9 @@ def operations(tokens):
                 "authentication": {
                     "command": "session",
                     "label": "authentication only",
-                    "description": "the service's own authentication (the JWT, then the session read from "
-                                   "Redis) in an axum handler returning the same JSON, without GraphQL",
+                    "description": "the service's own authentication (the JWT, then the session, remembered "
+                                   "or read from Redis) in an axum handler returning the same JSON, "
+                                   "without GraphQL",
                     "addr": SESSION_FLOOR_ADDR,
                 },
                 "graphql": {

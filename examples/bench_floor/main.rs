@@ -7,8 +7,8 @@
 //! - `session --listen ADDR --body JSON`: the service's own state, built from
 //!   the environment as the service builds it, behind a POST /graphql that
 //!   authenticates the request as the service does (the JWT, then the
-//!   session read from Redis) and answers with the fixed JSON body: the
-//!   trivial query without GraphQL, for reference.
+//!   session, remembered or read from Redis) and answers with the fixed JSON
+//!   body: the trivial query without GraphQL, for reference.
 //! - `graphql --listen ADDR --schema me|dashboard --answer-file FILE`:
 //!   async-graphql alone (`graphql.rs`): the service's answer to the trivial
 //!   query or the dashboard, read from FILE (JSON), served from memory by a
