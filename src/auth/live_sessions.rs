@@ -3,9 +3,11 @@
 //! trivial query more than everything else it did (docs/DECISIONS.md).
 //!
 //! Forgetting is what makes remembering safe:
-//! - the instance that ends a session forgets it before it answers;
-//! - every instance hears of the ending on a Redis channel, published in the
-//!   same round trip that deletes the session (`Sessions`), and forgets it;
+//! - the deletion that ends a session announces it on a Redis channel in the
+//!   same round trip (`Sessions`); every instance that hears it forgets the
+//!   session and acknowledges, and the ending waits for as many
+//!   acknowledgements as Redis counted listeners (at most `ACK_WAIT`), so
+//!   when it answers, every instance has forgotten the session;
 //! - while an instance does not hear that channel (starting, or its
 //!   connection lost), it remembers nothing, and when it hears again it
 //!   forgets everything, since it may have missed endings meanwhile;
@@ -13,6 +15,7 @@
 //!   announces: a session that expires in Redis, or a Redis flushed by hand.
 
 use std::{
+    collections::HashMap,
     num::NonZeroUsize,
     sync::{
         Arc, Mutex, MutexGuard,
@@ -22,6 +25,7 @@ use std::{
 };
 
 use lru::LruCache;
+use tokio::sync::watch;
 
 use crate::{
     ids::MemberId,
@@ -35,10 +39,25 @@ use crate::{
 /// about a hundred bytes.
 const CAPACITY: NonZeroUsize = NonZeroUsize::new(10_000).expect("not zero");
 
-/// The channel on which every ended session's id is published.
+/// Longest an ending waits for the instances that heard it to forget the
+/// session: a listener that has not acknowledged by then is stuck or gone,
+/// and what it remembers still lapses after the `ttl`.
+const ACK_WAIT: Duration = Duration::from_secs(1);
+
+/// The channel on which endings are announced: an announcement's id, then
+/// the ended sessions' ids, separated by spaces.
 pub fn ended_channel(redis: &Redis) -> String {
     redis.key(&["events", "sessions-ended"])
 }
+
+/// The channel on which each instance acknowledges an announcement, by its id,
+/// once it has forgotten the sessions.
+fn forgotten_channel(redis: &Redis) -> String {
+    redis.key(&["events", "sessions-forgotten"])
+}
+
+/// Acknowledgements counted so far, by announcement id.
+type Waiting = Arc<Mutex<HashMap<String, watch::Sender<u64>>>>;
 
 pub struct LiveSessions {
     remembered: Mutex<LruCache<Box<str>, Remembered>>,
@@ -50,6 +69,8 @@ pub struct LiveSessions {
     /// its answer only if no forgetting came in between, since the answer
     /// may predate the ending that the forgetting announced.
     forgettings: AtomicU64,
+    /// This instance's endings that wait for acknowledgements.
+    waiting: Waiting,
 }
 
 #[derive(Clone, Copy)]
@@ -63,6 +84,21 @@ struct Remembered {
 #[must_use]
 pub struct Lookup(Option<u64>);
 
+/// An ending about to be announced: what to publish, and the count of the
+/// instances that have acknowledged it. Dropped, it stops counting.
+pub struct Announcement {
+    id: String,
+    pub message: String,
+    acknowledged: watch::Receiver<u64>,
+    waiting: Waiting,
+}
+
+impl Drop for Announcement {
+    fn drop(&mut self) {
+        lock(&self.waiting).remove(&self.id);
+    }
+}
+
 impl LiveSessions {
     /// Not hearing anything yet: `start` connects it to the channel.
     pub fn new(ttl: Duration) -> Self {
@@ -71,14 +107,20 @@ impl LiveSessions {
             ttl,
             hearing: AtomicBool::new(false),
             forgettings: AtomicU64::new(0),
+            waiting: Arc::default(),
         }
     }
 
     /// Remembers for `ttl`, and follows the ended-sessions channel.
     pub fn start(ttl: Duration, redis: Redis) -> Arc<Self> {
         let live = Arc::new(Self::new(ttl));
-        let channels = vec![ended_channel(&redis)];
-        tokio::spawn(follow(redis, channels, Listener(live.clone())));
+        let channels = vec![ended_channel(&redis), forgotten_channel(&redis)];
+        let listener = Listener {
+            live: live.clone(),
+            ended_channel: ended_channel(&redis),
+            redis: redis.clone(),
+        };
+        tokio::spawn(follow(redis, channels, listener));
         live
     }
 
@@ -138,35 +180,121 @@ impl LiveSessions {
         self.lock().clear();
     }
 
+    /// Subscribed (again): endings published before were not heard.
+    fn hearing_from_now(&self) {
+        // In this order: a lookup that began before it hears nothing now
+        // is not remembered.
+        self.forget_all();
+        self.hearing.store(true, SeqCst);
+    }
+
+    /// The channel is lost: endings published from now on are not heard.
+    fn hearing_lost(&self) {
+        self.hearing.store(false, SeqCst);
+        self.forget_all();
+    }
+
+    /// Prepares the announcement of these sessions' ending, to be published
+    /// on `ended_channel` with the deletion.
+    pub fn announce<'a>(&self, session_ids: impl IntoIterator<Item = &'a str>) -> Announcement {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let mut message = id.clone();
+        for session_id in session_ids {
+            message.push(' ');
+            message.push_str(session_id);
+        }
+        let (counter, acknowledged) = watch::channel(0);
+        lock(&self.waiting).insert(id.clone(), counter);
+        Announcement {
+            id,
+            message,
+            acknowledged,
+            waiting: self.waiting.clone(),
+        }
+    }
+
+    /// Waits until `listeners` instances (as Redis counted them when it
+    /// published) have forgotten what `announcement` ended, or `ACK_WAIT`.
+    pub async fn heard_by(&self, mut announcement: Announcement, listeners: u64) {
+        let all = announcement
+            .acknowledged
+            .wait_for(|count| *count >= listeners);
+        if tokio::time::timeout(ACK_WAIT, all).await.is_err() {
+            tracing::warn!(
+                listeners,
+                acknowledged = *announcement.acknowledged.borrow(),
+                "an ended session was not acknowledged by every instance in time"
+            );
+        }
+    }
+
+    fn acknowledged(&self, announcement_id: &str) {
+        if let Some(counter) = lock(&self.waiting).get(announcement_id) {
+            counter.send_modify(|count| *count += 1);
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, LruCache<Box<str>, Remembered>> {
-        self.remembered
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.remembered)
     }
 }
 
-/// Keeps `LiveSessions` in step with the ended-sessions channel.
-struct Listener(Arc<LiveSessions>);
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Keeps `LiveSessions` in step with the channels: forgets what an
+/// announcement ended and acknowledges it, and counts the acknowledgements
+/// of this instance's own announcements.
+struct Listener {
+    live: Arc<LiveSessions>,
+    ended_channel: String,
+    redis: Redis,
+}
+
+impl Listener {
+    fn forget_announced(&self, message: &str) {
+        let mut words = message.split(' ');
+        let announcement_id = words.next().unwrap_or_default().to_owned();
+        self.live.forget(words);
+        let (redis, channel) = (self.redis.clone(), forgotten_channel(&self.redis));
+        tokio::spawn(async move {
+            let acknowledged = async {
+                let mut conn = redis.conn().await?;
+                let _: u64 =
+                    redis::AsyncCommands::publish(&mut *conn, channel, announcement_id).await?;
+                Ok::<_, crate::error::AppError>(())
+            };
+            // The ending instance waits at most `ACK_WAIT` for it.
+            if let Err(error) = acknowledged.await {
+                tracing::warn!(%error, "forgotten sessions not acknowledged");
+            }
+        });
+    }
+}
 
 impl Follower for Listener {
     fn subscribed(&mut self) {
-        // In this order: a lookup that began before it hears nothing now
-        // is not remembered.
-        self.0.forget_all();
-        self.0.hearing.store(true, SeqCst);
+        self.live.hearing_from_now();
     }
 
     fn message(&mut self, message: &redis::Msg) {
-        match message.get_payload::<String>() {
-            Ok(session_id) => self.0.forget([session_id.as_str()]),
+        let Ok(payload) = message.get_payload::<String>() else {
             // Not one of ours; forgetting everything is the safe reading.
-            Err(_) => self.0.forget_all(),
+            self.live.forget_all();
+            return;
+        };
+        if message.get_channel_name() == self.ended_channel {
+            self.forget_announced(&payload);
+        } else {
+            self.live.acknowledged(&payload);
         }
     }
 
     fn lost(&mut self) {
-        self.0.hearing.store(false, SeqCst);
-        self.0.forget_all();
+        self.live.hearing_lost();
     }
 }
 
@@ -179,7 +307,7 @@ mod tests {
     /// As after subscribing to the channel.
     fn hearing(ttl: Duration) -> Arc<LiveSessions> {
         let live = Arc::new(LiveSessions::new(ttl));
-        Listener(live.clone()).subscribed();
+        live.hearing_from_now();
         live
     }
 
@@ -221,21 +349,71 @@ mod tests {
 
     #[test]
     fn nothing_is_remembered_or_trusted_while_the_channel_is_not_heard() {
-        let live = Arc::new(LiveSessions::new(Duration::from_secs(60)));
-        let mut listener = Listener(live.clone());
+        let live = LiveSessions::new(Duration::from_secs(60));
         live.remember(live.begin_lookup(), SESSION, MemberId(7));
         assert_eq!(live.owner(SESSION), None, "remembered before hearing");
 
-        listener.subscribed();
+        live.hearing_from_now();
         live.remember(live.begin_lookup(), SESSION, MemberId(7));
         assert_eq!(live.owner(SESSION), Some(MemberId(7)));
 
         // An ending published while the connection is down is never heard.
         let lookup_across_the_loss = live.begin_lookup();
-        listener.lost();
+        live.hearing_lost();
         assert_eq!(live.owner(SESSION), None, "trusted while not hearing");
         live.remember(lookup_across_the_loss, SESSION, MemberId(7));
-        listener.subscribed();
+        live.hearing_from_now();
         assert_eq!(live.owner(SESSION), None, "kept across the loss");
+    }
+
+    fn announcement_id(announcement: &Announcement) -> String {
+        announcement.message.split(' ').next().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn an_ending_waits_until_every_listener_has_forgotten() {
+        let live = hearing(Duration::from_secs(60));
+        let announcement = live.announce([SESSION, "another"]);
+        let id = announcement_id(&announcement);
+        assert_eq!(announcement.message, format!("{id} {SESSION} another"));
+
+        let started = Instant::now();
+        let waiting = {
+            let live = live.clone();
+            tokio::spawn(async move { live.heard_by(announcement, 2).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            !waiting.is_finished(),
+            "returned before any acknowledgement"
+        );
+        live.acknowledged(&id);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "returned after one of two");
+        live.acknowledged(&id);
+        waiting.await.unwrap();
+        assert!(started.elapsed() < ACK_WAIT);
+    }
+
+    #[tokio::test]
+    async fn an_ending_waits_no_longer_than_its_limit() {
+        let live = hearing(Duration::from_secs(60));
+        let announcement = live.announce([SESSION]);
+        live.acknowledged(&announcement_id(&announcement));
+        let started = Instant::now();
+        live.heard_by(announcement, 2).await;
+        assert!(started.elapsed() >= ACK_WAIT);
+        assert!(lock(&live.waiting).is_empty(), "its count is dropped");
+    }
+
+    #[test]
+    fn acknowledgements_of_another_instance_s_announcement_are_ignored() {
+        let live = hearing(Duration::from_secs(60));
+        live.acknowledged("not-ours");
+        let announcement = live.announce([SESSION]);
+        live.acknowledged("not-ours");
+        assert_eq!(*announcement.acknowledged.borrow(), 0);
+        drop(announcement);
+        assert!(lock(&live.waiting).is_empty());
     }
 }

@@ -39,45 +39,44 @@ pub enum Rotation {
 }
 
 /// KEYS: session hash, used-hash set. ARGV: presented hash, new hash, now
-/// (s), refresh ttl (s), max session age (s), ended-sessions channel,
-/// session id. Returns {status, ttl, member}: 1 rotated, 0 invalid, 2 reused
-/// (session ended), 3 past its maximum age (session ended). An ended session
-/// is announced on the channel.
+/// (s), refresh ttl (s), max session age (s), ended-sessions channel, the
+/// announcement of this session's ending. Returns {status, ttl, member,
+/// listeners}: 1 rotated, 0 invalid, 2 reused (session ended), 3 past its
+/// maximum age (session ended). An ending is announced on the channel, and
+/// `listeners` is how many instances heard it.
 static ROTATE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         local current = redis.call('HGET', KEYS[1], 'hash')
-        if not current then return {0, 0, ''} end
+        if not current then return {0, 0, '', 0} end
         if current ~= ARGV[1] then
             if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
                 local member = redis.call('HGET', KEYS[1], 'member') or ''
                 redis.call('DEL', KEYS[1], KEYS[2])
-                redis.call('PUBLISH', ARGV[6], ARGV[7])
-                return {2, 0, member}
+                return {2, 0, member, redis.call('PUBLISH', ARGV[6], ARGV[7])}
             end
-            return {0, 0, ''}
+            return {0, 0, '', 0}
         end
         local now = tonumber(ARGV[3])
         local login_at = tonumber(redis.call('HGET', KEYS[1], 'login_at'))
         local ttl = math.min(tonumber(ARGV[4]), login_at + tonumber(ARGV[5]) - now)
         if ttl <= 0 then
             redis.call('DEL', KEYS[1], KEYS[2])
-            redis.call('PUBLISH', ARGV[6], ARGV[7])
-            return {3, 0, ''}
+            return {3, 0, '', redis.call('PUBLISH', ARGV[6], ARGV[7])}
         end
         redis.call('HSET', KEYS[1], 'hash', ARGV[2])
         redis.call('SADD', KEYS[2], ARGV[1])
         redis.call('EXPIRE', KEYS[1], ttl)
         redis.call('EXPIRE', KEYS[2], ttl)
-        return {1, ttl, redis.call('HGET', KEYS[1], 'member')}
+        return {1, ttl, redis.call('HGET', KEYS[1], 'member'), 0}
         ",
     )
 });
 
 pub struct Sessions<'a> {
     pub redis: &'a Redis,
-    /// Every session ended here is forgotten there, and announced to the
-    /// other instances on `ended_channel`.
+    /// Every session ended here is announced to every instance's, and the
+    /// ending waits until they have forgotten it.
     pub live: &'a LiveSessions,
     pub refresh_ttl: Duration,
     pub max_age: Duration,
@@ -134,8 +133,9 @@ impl Sessions<'_> {
             return Ok(Rotation::Invalid);
         };
         let new_secret = random_token();
+        let announcement = self.live.announce([session_id]);
         let mut conn = self.redis.conn().await?;
-        let (status, ttl, member): (i64, i64, String) = ROTATE
+        let (status, ttl, member, listeners): (i64, i64, String, u64) = ROTATE
             .key(self.session_key(session_id))
             .key(self.used_key(session_id))
             .arg(sha256_hex(secret))
@@ -144,11 +144,12 @@ impl Sessions<'_> {
             .arg(self.refresh_ttl.as_secs())
             .arg(self.max_age.as_secs())
             .arg(ended_channel(self.redis))
-            .arg(session_id)
+            .arg(&announcement.message)
             .invoke_async(&mut *conn)
             .await?;
         if status == 2 || status == 3 {
             self.live.forget([session_id]);
+            self.live.heard_by(announcement, listeners).await;
         }
         Ok(match status {
             1 => Rotation::Rotated {
@@ -203,14 +204,18 @@ impl Sessions<'_> {
     }
 
     pub async fn end(&self, member_id: MemberId, session_id: &str) -> AppResult<()> {
+        let announcement = self.live.announce([session_id]);
         let mut conn = self.redis.conn().await?;
-        let _: () = redis::pipe()
+        let (listeners,): (u64,) = redis::pipe()
             .del(&[self.session_key(session_id), self.used_key(session_id)])
+            .ignore()
             .srem(self.member_key(member_id), session_id)
-            .publish(ended_channel(self.redis), session_id)
+            .ignore()
+            .publish(ended_channel(self.redis), &announcement.message)
             .query_async(&mut *conn)
             .await?;
         self.live.forget([session_id]);
+        self.live.heard_by(announcement, listeners).await;
         Ok(())
     }
 
@@ -227,15 +232,18 @@ impl Sessions<'_> {
         if ending.is_empty() {
             return Ok(());
         }
-        let channel = ended_channel(self.redis);
+        let announcement = self.live.announce(ending.iter().map(|id| id.as_str()));
         let mut pipe = redis::pipe();
         for session_id in &ending {
             pipe.del(&[self.session_key(session_id), self.used_key(session_id)])
+                .ignore()
                 .srem(self.member_key(member_id), session_id.as_str())
-                .publish(&channel, session_id.as_str());
+                .ignore();
         }
-        let _: () = pipe.query_async(&mut *conn).await?;
+        pipe.publish(ended_channel(self.redis), &announcement.message);
+        let (listeners,): (u64,) = pipe.query_async(&mut *conn).await?;
         self.live.forget(ending.iter().map(|id| id.as_str()));
+        self.live.heard_by(announcement, listeners).await;
         Ok(())
     }
 }

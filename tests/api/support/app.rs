@@ -264,6 +264,29 @@ impl TestApp {
         Instance { address, state }
     }
 
+    /// A second instance on a runtime of its own, with one worker thread: the
+    /// returned handle can keep that thread busy, as a loaded machine would
+    /// keep the instance from getting to its background work. (Multi-thread,
+    /// with one worker: migrations need `block_in_place`.)
+    pub async fn second_instance_on_its_own_thread(&self) -> (Instance, tokio::runtime::Handle) {
+        let config = self.config.clone();
+        let (started, instance) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                let (state, address) = start_server(config).await;
+                let handle = tokio::runtime::Handle::current();
+                let _ = started.send((Instance { address, state }, handle));
+                std::future::pending::<()>().await;
+            });
+        });
+        instance.await.expect("the instance starts")
+    }
+
     /// The statements sent so far, once the instance is at rest: its
     /// background work (the reminder round it runs at start-up) counts in
     /// the same counter, so a test that checks a request sends no statement
@@ -453,7 +476,8 @@ impl Drop for TestApp {
         let prefix = self.config.redis.key_prefix.clone();
         // Drop runs inside the test's runtime; a thread of its own may block.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
                 .enable_all()
                 .build()
                 .expect("runtime");
