@@ -148,6 +148,8 @@ impl Sessions<'_> {
             .invoke_async(&mut *conn)
             .await?;
         if status == 2 || status == 3 {
+            // Back to the pool before waiting for the other instances.
+            drop(conn);
             self.live.forget([session_id]);
             self.live.heard_by(announcement, listeners).await;
         }
@@ -214,6 +216,7 @@ impl Sessions<'_> {
             .publish(ended_channel(self.redis), &announcement.message)
             .query_async(&mut *conn)
             .await?;
+        drop(conn);
         self.live.forget([session_id]);
         self.live.heard_by(announcement, listeners).await;
         Ok(())
@@ -242,6 +245,7 @@ impl Sessions<'_> {
         }
         pipe.publish(ended_channel(self.redis), &announcement.message);
         let (listeners,): (u64,) = pipe.query_async(&mut *conn).await?;
+        drop(conn);
         self.live.forget(ending.iter().map(|id| id.as_str()));
         self.live.heard_by(announcement, listeners).await;
         Ok(())
