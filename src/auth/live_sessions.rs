@@ -114,12 +114,16 @@ impl LiveSessions {
     /// Remembers for `ttl`, and follows the ended-sessions channel.
     pub fn start(ttl: Duration, redis: Redis) -> Arc<Self> {
         let live = Arc::new(Self::new(ttl));
-        let channels = vec![ended_channel(&redis), forgotten_channel(&redis)];
         let listener = Listener {
             live: live.clone(),
             ended_channel: ended_channel(&redis),
+            forgotten_channel: forgotten_channel(&redis),
             redis: redis.clone(),
         };
+        let channels = vec![
+            listener.ended_channel.clone(),
+            listener.forgotten_channel.clone(),
+        ];
         tokio::spawn(follow(redis, channels, listener));
         live
     }
@@ -228,10 +232,15 @@ impl LiveSessions {
         }
     }
 
-    fn acknowledged(&self, announcement_id: &str) {
-        if let Some(counter) = lock(&self.waiting).get(announcement_id) {
+    /// Counts an acknowledgement if the announcement is this instance's;
+    /// false if it is another's.
+    fn acknowledged(&self, announcement_id: &str) -> bool {
+        let waiting = lock(&self.waiting);
+        let counter = waiting.get(announcement_id);
+        if let Some(counter) = counter {
             counter.send_modify(|count| *count += 1);
         }
+        counter.is_some()
     }
 
     fn lock(&self) -> MutexGuard<'_, LruCache<Box<str>, Remembered>> {
@@ -251,6 +260,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 struct Listener {
     live: Arc<LiveSessions>,
     ended_channel: String,
+    forgotten_channel: String,
     redis: Redis,
 }
 
@@ -259,7 +269,12 @@ impl Listener {
         let mut words = message.split(' ');
         let announcement_id = words.next().unwrap_or_default().to_owned();
         self.live.forget(words);
-        let (redis, channel) = (self.redis.clone(), forgotten_channel(&self.redis));
+        // This instance's own announcement is counted here, without a
+        // round trip through Redis.
+        if self.live.acknowledged(&announcement_id) {
+            return;
+        }
+        let (redis, channel) = (self.redis.clone(), self.forgotten_channel.clone());
         tokio::spawn(async move {
             let acknowledged = async {
                 let mut conn = redis.conn().await?;
@@ -289,6 +304,7 @@ impl Follower for Listener {
         if message.get_channel_name() == self.ended_channel {
             self.forget_announced(&payload);
         } else {
+            // One of another instance's announcements counts nothing here.
             self.live.acknowledged(&payload);
         }
     }
@@ -387,7 +403,7 @@ mod tests {
             !waiting.is_finished(),
             "returned before any acknowledgement"
         );
-        live.acknowledged(&id);
+        assert!(live.acknowledged(&id), "its own announcement");
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!waiting.is_finished(), "returned after one of two");
         live.acknowledged(&id);
@@ -409,9 +425,9 @@ mod tests {
     #[test]
     fn acknowledgements_of_another_instance_s_announcement_are_ignored() {
         let live = hearing(Duration::from_secs(60));
-        live.acknowledged("not-ours");
+        assert!(!live.acknowledged("not-ours"));
         let announcement = live.announce([SESSION]);
-        live.acknowledged("not-ours");
+        assert!(!live.acknowledged("not-ours"));
         assert_eq!(*announcement.acknowledged.borrow(), 0);
         drop(announcement);
         assert!(lock(&live.waiting).is_empty());

@@ -75,8 +75,8 @@ static ROTATE: LazyLock<Script> = LazyLock::new(|| {
 
 pub struct Sessions<'a> {
     pub redis: &'a Redis,
-    /// Every session ended here is announced to every instance's, and the
-    /// ending waits until they have forgotten it.
+    /// Every session ended here is announced to every instance, and the
+    /// ending waits until they have all forgotten it.
     pub live: &'a LiveSessions,
     pub refresh_ttl: Duration,
     pub max_age: Duration,

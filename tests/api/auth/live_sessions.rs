@@ -61,6 +61,17 @@ fn remembered(instance: &AppState, session: &Session) -> bool {
     remembered.is_some_and(|owner| owner.0.to_string() == session.member_id)
 }
 
+/// An instance remembering for `REMEMBER_LONG`, on a Redis of the test's
+/// own (to count its commands, or to drop its connections without
+/// disturbing other tests).
+async fn on_its_own_redis() -> (RedisServer, TestApp) {
+    let redis = RedisServer::start(free_port()).await;
+    let app = redis
+        .app_with(|config| config.auth.session_cache_ttl = REMEMBER_LONG)
+        .await;
+    (redis, app)
+}
+
 /// Deletes the session from Redis behind the service's back, as its expiry
 /// or a flushed Redis would: nothing is announced.
 async fn delete_unannounced(app: &TestApp, session: &Session) {
@@ -76,11 +87,7 @@ async fn delete_unannounced(app: &TestApp, session: &Session) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_session_found_live_is_not_read_from_redis_again() {
-    // Its own Redis, to count the reads.
-    let redis = RedisServer::start(free_port()).await;
-    let app = redis
-        .app_with(|config| config.auth.session_cache_ttl = REMEMBER_LONG)
-        .await;
+    let (redis, app) = on_its_own_redis().await;
     let session = app.sign_up("readonce@example.com", "readonce").await;
     let reads = redis.calls("hget").await;
     for _ in 0..20 {
@@ -218,12 +225,7 @@ async fn a_zero_time_asks_redis_on_every_request() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn what_was_remembered_is_not_trusted_across_a_lost_channel() {
-    // Its own Redis: killing the pub/sub connections of the shared one would
-    // disturb other tests.
-    let redis = RedisServer::start(free_port()).await;
-    let app = redis
-        .app_with(|config| config.auth.session_cache_ttl = REMEMBER_LONG)
-        .await;
+    let (_redis, app) = on_its_own_redis().await;
     let session = app.sign_up("lostchannel@example.com", "lostchannel").await;
     assert_eq!(
         me_status_at(&app, app.address, &session).await,
