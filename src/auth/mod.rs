@@ -13,3 +13,4 @@ pub mod signup;
 pub mod social;
 pub mod tokens;
 pub mod verification;
+pub mod verified_tokens;

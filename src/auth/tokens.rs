@@ -5,10 +5,15 @@
 //! a token of another kind, audience or algorithm (including `alg: none`) is
 //! refused. Refresh tokens are opaque and never parse as access tokens.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode, get_current_timestamp,
+};
 use serde::{Deserialize, Serialize};
 
+use super::verified_tokens::VerifiedTokens;
 use crate::{
     error::{AppError, AppResult},
     ids::MemberId,
@@ -37,6 +42,8 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Shared by every clone: the instance's one cache.
+    verified: Arc<VerifiedTokens>,
 }
 
 pub struct IssuedAccessToken {
@@ -44,7 +51,7 @@ pub struct IssuedAccessToken {
     pub expires_at: DateTime<Utc>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct VerifiedAccess {
     pub member_id: MemberId,
     pub session_id: String,
@@ -62,6 +69,7 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            verified: Arc::default(),
         }
     }
 
@@ -88,6 +96,16 @@ impl TokenKeys {
     }
 
     pub fn verify(&self, token: &str) -> Option<VerifiedAccess> {
+        if let Some(verified) = self.verified.get(token, get_current_timestamp()) {
+            return Some(verified);
+        }
+        let verified = self.verify_signed(token)?;
+        self.verified.keep(token, &verified);
+        Some(verified)
+    }
+
+    /// The full verification: signature, header type and claims.
+    fn verify_signed(&self, token: &str) -> Option<VerifiedAccess> {
         // One decode gives the header too: decoding it on its own first
         // parsed it twice on every request.
         let decoded = decode::<AccessClaims>(token, &self.decoding, &self.validation).ok()?;
@@ -123,6 +141,44 @@ mod tests {
         let verified = keys.verify(&issued.token).unwrap();
         assert_eq!(verified.member_id, MemberId(5));
         assert_eq!(verified.session_id, "s1");
+    }
+
+    #[test]
+    fn a_token_verified_once_is_not_verified_again() {
+        let keys = TokenKeys::new(SECRET);
+        // Not a signed token: only the kept verification can accept it.
+        let kept = VerifiedAccess {
+            member_id: MemberId(9),
+            session_id: "s9".into(),
+            expires_at: Utc::now().timestamp() + 600,
+        };
+        keys.verified.keep("kept.token.text", &kept);
+        let found = keys.verify("kept.token.text").expect("kept");
+        assert_eq!(found.member_id, MemberId(9));
+        assert!(keys.verify("kept.token.texT").is_none());
+    }
+
+    #[test]
+    fn a_kept_verification_never_covers_an_altered_token() {
+        let keys = TokenKeys::new(SECRET);
+        let issued = keys
+            .issue(
+                MemberId(5),
+                "s1",
+                Utc::now(),
+                std::time::Duration::from_secs(600),
+            )
+            .unwrap();
+        assert!(keys.verify(&issued.token).is_some());
+        // Verified once, so kept: a second look comes from the cache.
+        assert_eq!(keys.verify(&issued.token).unwrap().member_id, MemberId(5));
+        let (signed, signature) = issued.token.rsplit_once('.').unwrap();
+        let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+        let altered = format!("{signed}.{flipped}{}", &signature[1..]);
+        assert!(keys.verify(&altered).is_none());
+        let (_, payload_and_signature) = issued.token.split_once('.').unwrap();
+        let other_header = format!("eyJhbGciOiJub25lIn0.{payload_and_signature}");
+        assert!(keys.verify(&other_header).is_none());
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub async fn post(
     };
     state.documents.prepare(&mut request);
     let selected = Selected::of(&mut request);
-    execute(state, peer, &headers, request, selected, media).await
+    Box::pin(execute(state, peer, &headers, request, selected, media)).await
 }
 
 pub async fn get(
@@ -120,7 +120,15 @@ pub async fn get(
         return response;
     }
     debug_assert_eq!(parts.method, Method::GET);
-    execute(state, peer, &parts.headers, request, selected, media).await
+    Box::pin(execute(
+        state,
+        peer,
+        &parts.headers,
+        request,
+        selected,
+        media,
+    ))
+    .await
 }
 
 /// The general limits, counted per root field so that aliases buy nothing:
@@ -292,6 +300,11 @@ impl Selected {
     }
 }
 
+/// Authenticates, applies the limits, runs the request and answers it. Its
+/// callers box its future: it holds the session check's and the limits'
+/// Redis calls (some 3.5 KB), and held inline it made the handler's future
+/// 4.2 KB, which the server and the middleware then moved (copied) several
+/// times per request.
 async fn execute(
     state: AppState,
     peer: SocketAddr,
@@ -503,4 +516,28 @@ fn request_error(media: ResponseMedia, message: String, status: StatusCode) -> R
         }]
     });
     json_response(media, status, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+
+    /// The sizes of the futures that handlers return, without calling them.
+    fn post_size<A, B, C, D, F: Future>(_handler: impl Fn(A, B, C, D) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    fn get_size<A, B, C, F: Future>(_handler: impl Fn(A, B, C) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    #[test]
+    fn the_handler_futures_stay_small_enough_to_move() {
+        // Measured in a test build: POST's 4.2 KB with `execute` held
+        // inline, 0.7 KB boxed; GET's 1.2 KB boxed (it holds the WebSocket
+        // upgrade too).
+        let (post, get) = (post_size(super::post), get_size(super::get));
+        assert!(post < 2048, "POST's future takes {post} bytes");
+        assert!(get < 2048, "GET's future takes {get} bytes");
+    }
 }

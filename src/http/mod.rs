@@ -60,7 +60,8 @@ pub fn service(
 + Send
 + 'static {
     let api = state.services.config.api.clone();
-    security_headers::add(ServiceBuilder::new())
+    ServiceBuilder::new()
+        .map_response(security_headers::add)
         .layer(cors(&api.cors_allowed_origins))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         // Trace's response body is a type of its own; CORS and the server
