@@ -1,8 +1,8 @@
 //! Access tokens this instance has lately verified, by their exact text, so
 //! that a member's next request with the same token skips the signature and
 //! the decoding. A client sends one token for up to its whole lifetime, and
-//! verifying it (base64, two JSON documents, HMAC-SHA256) took about a
-//! quarter of the instructions of `{ me { id } }` (docs/DECISIONS.md).
+//! verifying it (base64, two JSON documents, HMAC-SHA256) was the largest
+//! single part of `{ me { id } }` (docs/DECISIONS.md).
 //!
 //! Why this is as safe as verifying each time:
 //! - only a token that passed verification is kept, and a hit needs the very
