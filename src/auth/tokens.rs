@@ -127,17 +127,21 @@ mod tests {
 
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
+    /// Member 5's token for session s1, issued now.
+    fn issue_for_ten_minutes(keys: &TokenKeys) -> IssuedAccessToken {
+        keys.issue(
+            MemberId(5),
+            "s1",
+            Utc::now(),
+            std::time::Duration::from_secs(600),
+        )
+        .unwrap()
+    }
+
     #[test]
     fn issued_tokens_verify() {
         let keys = TokenKeys::new(SECRET);
-        let issued = keys
-            .issue(
-                MemberId(5),
-                "s1",
-                Utc::now(),
-                std::time::Duration::from_secs(600),
-            )
-            .unwrap();
+        let issued = issue_for_ten_minutes(&keys);
         let verified = keys.verify(&issued.token).unwrap();
         assert_eq!(verified.member_id, MemberId(5));
         assert_eq!(verified.session_id, "s1");
@@ -161,14 +165,7 @@ mod tests {
     #[test]
     fn a_kept_verification_never_covers_an_altered_token() {
         let keys = TokenKeys::new(SECRET);
-        let issued = keys
-            .issue(
-                MemberId(5),
-                "s1",
-                Utc::now(),
-                std::time::Duration::from_secs(600),
-            )
-            .unwrap();
+        let issued = issue_for_ten_minutes(&keys);
         assert!(keys.verify(&issued.token).is_some());
         // Verified once, so kept: a second look comes from the cache.
         assert_eq!(keys.verify(&issued.token).unwrap().member_id, MemberId(5));
@@ -191,14 +188,7 @@ mod tests {
         assert!(keys.verify(&expired.token).is_none());
 
         let other_key = TokenKeys::new(b"another-secret-another-secret-xx");
-        let foreign = other_key
-            .issue(
-                MemberId(5),
-                "s1",
-                Utc::now(),
-                std::time::Duration::from_secs(600),
-            )
-            .unwrap();
+        let foreign = issue_for_ten_minutes(&other_key);
         assert!(keys.verify(&foreign.token).is_none());
 
         let claims = AccessClaims {
