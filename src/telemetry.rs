@@ -1,8 +1,10 @@
 //! Logs (tracing, text or JSON) and the Prometheus recorder.
 
-use std::{io::IsTerminal, sync::OnceLock};
+use std::{io::IsTerminal, sync::OnceLock, thread, time::Duration};
 
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 pub fn init_logging(json: bool) {
@@ -20,26 +22,19 @@ pub fn init_logging(json: bool) {
     }
 }
 
+/// How often the recorder folds the histograms' samples into their buckets.
+/// A recorder made by `build_recorder` leaves that to its owner: until then
+/// each sample waits in memory (some 16 bytes of it), so an instance nobody
+/// scrapes would grow with every request (`tests/metrics_upkeep.rs`).
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(1);
+
 /// The process-wide metrics recorder; installed once, even when several
 /// apps run in one process (as in the tests).
 pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let recorder = PrometheusBuilder::new()
-                .set_buckets(&[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0])
-                .expect("constant buckets are valid")
-                // GTID waits are short and end at a configured timeout
-                // (100 ms by default): finer buckets show where they fall.
-                .set_buckets_for_metric(
-                    Matcher::Full("uliga_gtid_wait_seconds".into()),
-                    &[
-                        0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.075, 0.1, 0.105, 0.11,
-                        0.125, 0.15, 0.2, 0.3, 0.5, 1.0,
-                    ],
-                )
-                .expect("constant buckets are valid")
-                .build_recorder();
+            let recorder = recorder_kept_up(UPKEEP_INTERVAL);
             let handle = recorder.handle();
             // Another recorder may exist already (a test harness); ours
             // still renders what it records.
@@ -47,4 +42,37 @@ pub fn metrics_handle() -> PrometheusHandle {
             handle
         })
         .clone()
+}
+
+/// The service's recorder (its histogram buckets), with a thread that folds
+/// its samples every `interval` for the rest of the process: the recorder
+/// outlives any one tokio runtime (the tests start many).
+pub fn recorder_kept_up(interval: Duration) -> PrometheusRecorder {
+    let recorder = PrometheusBuilder::new()
+        .set_buckets(&[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0])
+        .expect("constant buckets are valid")
+        // GTID waits are short and end at a configured timeout
+        // (100 ms by default): finer buckets show where they fall.
+        .set_buckets_for_metric(
+            Matcher::Full("uliga_gtid_wait_seconds".into()),
+            &[
+                0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.075, 0.1, 0.105, 0.11, 0.125,
+                0.15, 0.2, 0.3, 0.5, 1.0,
+            ],
+        )
+        .expect("constant buckets are valid")
+        .build_recorder();
+    let handle = recorder.handle();
+    let started = thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                thread::sleep(interval);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(error) = started {
+        tracing::warn!(%error, "no metrics upkeep: histogram samples wait for a scrape");
+    }
+    recorder
 }
