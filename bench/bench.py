@@ -541,6 +541,20 @@ def image_layers(work_dir):
         return {"error": reason}
 
 
+def unscraped_memory(service, op, seconds):
+    """The service's RSS before and after `seconds` of `op` at saturation
+    with nothing reading /metrics: what an instance that is never scraped
+    keeps of its requests (the recorder folds its histograms' samples on its
+    own: src/telemetry.rs)."""
+    say("memory over", seconds, "s of load with nothing reading /metrics")
+    before = service.rss()
+    point = oha(op, 16, seconds)
+    after = service.rss()
+    return {"seconds": seconds, "requests": point["requests"], "rss_before_mib": round(before, 1),
+            "rss_after_mib": round(after, 1),
+            "bytes_per_request": (after - before) * 1024 * 1024 / max(1, point["requests"])}
+
+
 def floor_argon2(hashed, concurrency, seconds):
     cmd = [FLOOR_BIN, "argon2", "--hash", hashed, "--password", PASSWORD,
            "--concurrency", str(concurrency), "--seconds", str(seconds)]
@@ -827,6 +841,7 @@ def main():
                 results["hwm_after_dashboard_mib"] = round(service.hwm(), 1)
         results["rss_end_mib"] = round(service.rss(), 1)
         results["hwm_end_mib"] = round(service.hwm(), 1)
+        results["unscraped"] = unscraped_memory(service, ops["trivial"], 5 if args.quick else 30)
     finally:
         for floor in [floor_axum, *references]:
             if floor:

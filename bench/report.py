@@ -420,6 +420,11 @@ def write(results, root, docs, quick=False):
     add(f"| RSS idle (2 s after start-up) | {results['rss_idle_mib']:.1f} MiB |")
     add(f"| RSS right after the dashboard runs / peak so far (VmHWM) | {results['rss_after_dashboard_mib']:.1f} / {hwm:.1f} MiB |")
     add(f"| RSS at the end (after the createEntry and login runs) / peak (VmHWM) | {results['rss_end_mib']:.1f} / {results['hwm_end_mib']:.1f} MiB |")
+    unscraped = results.get("unscraped")
+    if unscraped:
+        add(f"| RSS before / after {unscraped['seconds']} s of `{{ me {{ id }} }}` at saturation with nothing "
+            f"reading /metrics ({unscraped['requests']:,} requests) | {unscraped['rss_before_mib']:.1f} / "
+            f"{unscraped['rss_after_mib']:.1f} MiB ({unscraped['bytes_per_request']:.1f} bytes a request) |")
     add(f"| release binary | {results['binary_bytes'] / 1024 / 1024:.1f} MiB "
         + (f"({results['binary_stripped_bytes'] / 1024 / 1024:.1f} MiB stripped) |" if results.get("binary_stripped_bytes") else "|"))
     add("")
