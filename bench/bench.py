@@ -22,6 +22,8 @@ import time
 import urllib.error
 import urllib.request
 
+import report  # beside this file: Python puts a script's own folder on its path
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 SERVICE_BIN = os.path.join(TARGET, "release", "uliga")
@@ -472,10 +474,7 @@ def paced_service(op, rate, share, seconds, alone):
     errors_before = graphql_errors()
     point = {"rate": rate, "share": share, **oha(op, 64, seconds, rate=rate)}
     point["graphql_errors"] = graphql_errors() - errors_before
-    # A median far above the one-client median means the requests queued:
-    # the rate was past what the service sustained under a paced load, and
-    # the run says nothing about its tail.
-    point["fell_behind"] = point["p50_ms"] > 10 * max(alone["p50_ms"], 0.1)
+    point["fell_behind"] = report.fell_behind(point, alone)
     return point
 
 
@@ -679,7 +678,6 @@ def main():
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite docs/BENCHMARKS.md from bench/results.json without measuring")
     args = parser.parse_args()
-    import report
     if args.report_only:
         with open(os.path.join(ROOT, "bench", "results.json")) as f:
             report.write(json.load(f), ROOT, os.path.join(ROOT, "docs"))
@@ -876,5 +874,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     main()
