@@ -78,6 +78,11 @@ server_errors=$(grep -c 'uliga::http::graphql: graphql .*status=5[0-9][0-9]' "$L
 internal=$(grep -c 'uliga::http::graphql: graphql .*"INTERNAL"' "$LIVE_LOG" || true)
 panics=$(grep -c 'panicked' "$LIVE_LOG" || true)
 echo "requests to /graphql: $requests in ${elapsed}s; with a 5xx status: $server_errors; with an INTERNAL error: $internal; panics: $panics"
+# The checks below read the log: a log without the requests would pass them.
+if [ "$requests" -eq 0 ]; then
+  echo "fuzz-graphql: the server log shows no request to /graphql" >&2
+  status=1
+fi
 if [ "$((server_errors + internal + panics))" -gt 0 ]; then
   grep -B2 -A8 'panicked\|INTERNAL\|internal error\|status=5[0-9][0-9]' "$LIVE_LOG" | head -n 200 >&2
   status=1

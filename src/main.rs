@@ -12,7 +12,8 @@ async fn main() -> anyhow::Result<()> {
     // configuration, so that configuration warnings are logged in that format.
     let json_logs =
         std::env::var("LOG_FORMAT").is_ok_and(|format| format.eq_ignore_ascii_case("json"));
-    telemetry::init_logging(json_logs);
+    // Held to the end: dropping it writes the lines still queued.
+    let _log_writer = telemetry::init_logging(json_logs);
     let config = Config::from_env()?;
     let listen_addr = config.listen_addr;
     let shutdown_timeout = config.shutdown_timeout;

@@ -1,25 +1,48 @@
 //! Logs (tracing, text or JSON) and the Prometheus recorder.
 
-use std::{io::IsTerminal, sync::OnceLock, thread, time::Duration};
+use std::{
+    io::{BufWriter, IsTerminal},
+    sync::OnceLock,
+    thread,
+    time::Duration,
+};
 
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
-pub fn init_logging(json: bool) {
+/// Installs the log subscriber. Lines are written by a thread of their own,
+/// in batches, so a request's log line costs the tokio workers a copy into a
+/// queue rather than a write to stdout: with every request logged, the two
+/// workers took turns at stdout's lock and its write (docs/DECISIONS.md).
+/// Lines still queued are written when the returned guard drops, so `main`
+/// holds it to the end.
+pub fn init_logging(json: bool) -> WorkerGuard {
+    let (writer, guard) = NonBlockingBuilder::default()
+        // A full queue (128,000 lines) holds the request back rather than
+        // dropping its line.
+        .lossy(false)
+        .thread_name("log-writer")
+        .finish(BufWriter::new(std::io::stdout()));
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     if json {
         registry
-            .with(fmt::layer().json().flatten_event(true))
+            .with(fmt::layer().json().flatten_event(true).with_writer(writer))
             .init();
     } else {
         // Colors only on a terminal: a file or a pipe gets plain text.
         registry
-            .with(fmt::layer().with_ansi(std::io::stdout().is_terminal()))
+            .with(
+                fmt::layer()
+                    .with_ansi(std::io::stdout().is_terminal())
+                    .with_writer(writer),
+            )
             .init();
     }
+    guard
 }
 
 /// How often the recorder folds the histograms' samples into their buckets.
