@@ -39,6 +39,12 @@ def fell_behind(point, alone):
     return steady(point)[0] > 10 * max(alone["p50_ms"], 0.1)
 
 
+def one_client(op):
+    """The service's point at its lowest concurrency (one client), against
+    which a paced run's median is judged."""
+    return op["service"][min(op["service"], key=int)]
+
+
 def tail_rounds(point):
     """The tail ratios of a paced point's runs, where it is the median of
     several (bench.py, `median_tail`)."""
@@ -255,8 +261,7 @@ def write(results, root, docs, quick=False):
         behind = op.get("fixed_rate_fell_behind")
         note = (f"; at 70% ({behind['rate']:,} req/s) the service fell behind the paced load "
                 f"(p50 {ms(steady(behind)[0])} ms), so measured at {share:.0%}" if behind else "")
-        alone = op["service"][min(op["service"], key=int)]
-        valid = not fell_behind(fixed, alone)
+        valid = not fell_behind(fixed, one_client(op))
         if not valid:
             # The first run at 50%, or the median of the runs at either share.
             outcome = "**missed**: the service fell behind the paced load" + (" at 50% too" if share < 0.7 else "")
@@ -324,7 +329,7 @@ def write(results, root, docs, quick=False):
                     f"{s['rps'] / ref['rps'] if ref['rps'] else 0:.0%} |")
         fixed = op["fixed_rate"]
         add("")
-        alone = op["service"][min(op["service"], key=int)]
+        alone = one_client(op)
         queued = (f" (the service fell behind the pace: a p50 over 10× its {ms(alone['p50_ms'])} ms at one "
                   "client)" if fell_behind(fixed, alone) else "")
         add(f"Fixed rate {fixed['rate']:,} req/s ({fixed.get('share', 0.7):.0%} of the best measured): "
