@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use async_graphql::ValidationMode;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::watch;
 
@@ -13,7 +14,11 @@ use crate::{
     clock::Clock,
     config::Config,
     db::{Database, migrate},
-    graphql::{UligaSchema, build_schema, documents::ParsedDocuments},
+    graphql::{
+        UligaSchema, build_schema,
+        documents::ParsedDocuments,
+        validated::{ValidatedQueries, Validation},
+    },
     mail::Mailer,
     notify::hub::Hub,
     redis_store::Redis,
@@ -55,6 +60,9 @@ pub struct AppState {
     /// Shared, not copied: axum clones the state for every request.
     pub services: Arc<Services>,
     pub schema: UligaSchema,
+    /// The same schema without async-graphql's validation rules, for
+    /// requests whose exact bytes passed them before (`validated`).
+    pub prevalidated_schema: UligaSchema,
     pub metrics: PrometheusHandle,
     /// Set on SIGTERM: readiness turns false so the balancer stops sending,
     /// and open WebSockets are closed with "going away".
@@ -62,6 +70,7 @@ pub struct AppState {
     /// One permit per open WebSocket connection.
     pub sockets: Arc<tokio::sync::Semaphore>,
     pub documents: Arc<ParsedDocuments>,
+    pub validated: Arc<ValidatedQueries>,
 }
 
 impl AppState {
@@ -89,15 +98,27 @@ impl AppState {
             services.config.api.ws_max_connections,
         ));
         crate::notify::reminders::spawn(services.clone());
-        let schema = build_schema(services.clone());
+        // The recorder first: `ValidatedQueries` registers its counters.
+        let metrics = telemetry::metrics_handle();
         Ok(Self {
+            schema: build_schema(services.clone(), ValidationMode::Strict),
+            prevalidated_schema: build_schema(services.clone(), ValidationMode::Fast),
             services: Arc::new(services),
-            schema,
-            metrics: telemetry::metrics_handle(),
+            metrics,
             draining: Arc::new(watch::Sender::new(false)),
             sockets,
             documents: Arc::default(),
+            validated: Arc::default(),
         })
+    }
+
+    /// The schema to run a request on, given its validation.
+    pub fn schema_for(&self, validation: &Validation) -> &UligaSchema {
+        if validation.has_passed() {
+            &self.prevalidated_schema
+        } else {
+            &self.schema
+        }
     }
 
     pub fn start_draining(&self) {

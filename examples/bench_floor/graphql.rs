@@ -3,15 +3,16 @@
 //! the types that document selects (with the service's scalars and enum)
 //! and served from memory, so that a request costs what async-graphql costs
 //! for that document and answer: reading the JSON body, the kept parse
-//! (`ParsedDocuments`, as the service keeps it), validation, resolving and
-//! writing the JSON. No authentication, Redis, SQL, limits or metrics.
+//! (`ParsedDocuments`, as the service keeps it), validation (skipped, as in
+//! the service, for a body that passed it before: `ValidatedQueries`),
+//! resolving and writing the JSON. No authentication, Redis, SQL or limits.
 
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use async_graphql::{
     EmptyMutation, EmptySubscription, ID, InputObject, InputType, Object, ObjectType, Request,
-    Schema, SimpleObject,
+    Schema, SimpleObject, ValidationMode, parser::types::OperationType,
 };
 use axum::{
     Router,
@@ -26,6 +27,7 @@ use uliga::{
     graphql::{
         documents::ParsedDocuments,
         scalars::{Date, DateTime, Money},
+        validated::ValidatedQueries,
     },
 };
 
@@ -33,34 +35,50 @@ use uliga::{
 /// schema named `schema`: `me` (the trivial query) or `dashboard`.
 pub async fn serve(listen: &str, schema: &str, answer: &str) -> anyhow::Result<()> {
     match schema {
-        "me" => {
-            let Answer { data } = parse::<MeData>(answer)?;
-            run(listen, data).await
-        }
-        "dashboard" => {
-            let Answer { data } = parse::<LedgerData>(answer)?;
-            run(listen, data).await
-        }
+        "me" => run::<MeData>(listen, answer).await,
+        "dashboard" => run::<LedgerData>(listen, answer).await,
         other => bail!("unknown schema {other}: me or dashboard"),
     }
 }
 
-fn parse<T: DeserializeOwned>(answer: &str) -> anyhow::Result<Answer<T>> {
-    serde_json::from_str(answer)
-        .context("the answer given is not the service's JSON answer to that document")
+/// A schema whose root holds `answer`'s data, validating as `validation`
+/// says (the service builds its schema both ways too).
+fn schema_of<Q: ObjectType + DeserializeOwned + 'static>(
+    answer: &str,
+    validation: ValidationMode,
+) -> anyhow::Result<Schema<Q, EmptyMutation, EmptySubscription>> {
+    let Answer { data } = serde_json::from_str::<Answer<Q>>(answer)
+        .context("the answer given is not the service's JSON answer to that document")?;
+    Ok(Schema::build(data, EmptyMutation, EmptySubscription)
+        .validation_mode(validation)
+        .finish())
 }
 
-async fn run<Q: ObjectType + 'static>(listen: &str, query: Q) -> anyhow::Result<()> {
-    let schema = Schema::new(query, EmptyMutation, EmptySubscription);
+async fn run<Q: ObjectType + DeserializeOwned + 'static>(
+    listen: &str,
+    answer: &str,
+) -> anyhow::Result<()> {
+    let strict = schema_of::<Q>(answer, ValidationMode::Strict)?;
+    let prevalidated = schema_of::<Q>(answer, ValidationMode::Fast)?;
     let documents = Arc::new(ParsedDocuments::default());
+    let validated = Arc::new(ValidatedQueries::default());
     let app = Router::new().route(
         "/graphql",
         post(move |body: Bytes| async move {
+            let validation = validated.look_up(&body);
             let Ok(mut request) = serde_json::from_slice::<Request>(&body) else {
                 return StatusCode::BAD_REQUEST.into_response();
             };
             documents.prepare(&mut request);
-            match serde_json::to_vec(&schema.execute(request).await) {
+            let schema = if validation.has_passed() {
+                &prevalidated
+            } else {
+                &strict
+            };
+            let response = schema.execute(request).await;
+            // Only queries are served here.
+            validated.remember_if_valid(&validation, Some(OperationType::Query), &response);
+            match serde_json::to_vec(&response) {
                 Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
                 Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
             }

@@ -7,8 +7,9 @@ pub mod documents;
 pub mod errors;
 pub mod limits;
 pub mod scalars;
+pub mod validated;
 
-use async_graphql::{MergedObject, Schema};
+use async_graphql::{MergedObject, Schema, ValidationMode};
 
 use crate::{
     app::Services,
@@ -56,10 +57,14 @@ pub struct Mutation(
 
 pub type UligaSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
-pub fn build_schema(services: Services) -> UligaSchema {
+/// The schema. `Strict` runs all of async-graphql's validation rules;
+/// `Fast` keeps only what execution needs from that pass (the complexity,
+/// under the same limit), for requests known to pass them (`validated`).
+pub fn build_schema(services: Services, validation: ValidationMode) -> UligaSchema {
     let api = services.config.api.clone();
     let mut builder = Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .limit_complexity(api.max_complexity)
+        .validation_mode(validation)
         .data(services);
     if !api.introspection {
         builder = builder.disable_introspection();

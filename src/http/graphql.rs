@@ -40,9 +40,11 @@ use crate::{
     db::read_your_writes::{self, ReadScope},
     error::{AppError, AppResult, ErrorCode},
     graphql::{
+        UligaSchema,
         context::RequestContext,
         errors::map_errors,
         limits::{DocumentLimits, count_root_fields},
+        validated::Validation,
     },
 };
 
@@ -67,6 +69,7 @@ pub async fn post(
     if !is_json {
         return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
     }
+    let validation = state.validated.look_up(&body);
     let mut request: Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {
@@ -79,7 +82,12 @@ pub async fn post(
     };
     state.documents.prepare(&mut request);
     let selected = Selected::of(&mut request);
-    Box::pin(execute(state, peer, &headers, request, selected, media)).await
+    let to_run = ToRun {
+        request,
+        selected,
+        validation,
+    };
+    Box::pin(execute(state, peer, &headers, to_run, media)).await
 }
 
 pub async fn get(
@@ -120,15 +128,19 @@ pub async fn get(
         return response;
     }
     debug_assert_eq!(parts.method, Method::GET);
-    Box::pin(execute(
-        state,
-        peer,
-        &parts.headers,
+    let to_run = ToRun {
         request,
         selected,
-        media,
-    ))
-    .await
+        validation: Validation::FULL,
+    };
+    Box::pin(execute(state, peer, &parts.headers, to_run, media)).await
+}
+
+/// A request read and parsed, and how it will be validated.
+struct ToRun {
+    request: Request,
+    selected: Selected,
+    validation: Validation,
 }
 
 /// The general limits, counted per root field so that aliases buy nothing:
@@ -167,16 +179,24 @@ pub(super) async fn throttle(
 
 /// Executes the request in its own read scope (read-your-writes), within the
 /// request time limit. A query that met a failing database node runs once
-/// more: reads are safe to repeat, and the second run avoids that node.
-async fn run(
-    state: &AppState,
-    request: Request,
-    context: RequestContext,
-    ty: Option<OperationType>,
-) -> GraphqlResponse {
+/// more: reads are safe to repeat, and the second run avoids that node. A
+/// query answered without error is remembered as valid (`validated`).
+async fn run(state: &AppState, to_run: ToRun, context: RequestContext) -> GraphqlResponse {
     let limit = state.services.config.api.request_timeout;
-    match tokio::time::timeout(limit, run_once_or_twice(state, request, context, ty)).await {
-        Ok(response) => response,
+    let ToRun {
+        request,
+        selected,
+        validation,
+    } = to_run;
+    let schema = state.schema_for(&validation);
+    let running = run_once_or_twice(state, schema, request, context, selected.ty);
+    match tokio::time::timeout(limit, running).await {
+        Ok(response) => {
+            state
+                .validated
+                .remember_if_valid(&validation, selected.ty, &response);
+            response
+        }
         Err(_) => {
             // Dropping the execution cancels its reads: a connection whose
             // statement was cut off between sending and its reply's header
@@ -195,6 +215,7 @@ async fn run(
 
 async fn run_once_or_twice(
     state: &AppState,
+    schema: &UligaSchema,
     mut request: Request,
     context: RequestContext,
     ty: Option<OperationType>,
@@ -215,7 +236,7 @@ async fn run_once_or_twice(
     let execute = |request: Request| {
         let scope = scope.clone();
         async move {
-            let execution = Box::pin(Schema::execute(&state.schema, request));
+            let execution = Box::pin(Schema::execute(schema, request));
             map_errors(read_your_writes::scope(scope, execution).await)
         }
     };
@@ -309,12 +330,11 @@ async fn execute(
     state: AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
-    request: Request,
-    selected: Selected,
+    to_run: ToRun,
     media: ResponseMedia,
 ) -> Response {
     let started = Instant::now();
-    let operation = selected.label.clone();
+    let operation = to_run.selected.label.clone();
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or(""));
@@ -344,8 +364,8 @@ async fn execute(
         viewer,
         client_addr: client_addr(peer, headers, state.services.config.api.trust_proxy_headers),
     };
-    let response = match throttle(&state, &context, &selected).await {
-        Ok(()) => run(&state, request, context, selected.ty).await,
+    let response = match throttle(&state, &context, &to_run.selected).await {
+        Ok(()) => run(&state, to_run, context).await,
         Err(error) => {
             let mut server_error = ServerError::new("", None);
             error.apply_to(&mut server_error);

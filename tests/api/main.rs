@@ -27,4 +27,5 @@ mod shutdown;
 mod statements;
 mod subscriptions;
 mod support;
+mod validation;
 mod websocket;

@@ -1,0 +1,136 @@
+//! A query's validation is skipped only for the exact bytes of a request that
+//! passed it before (`graphql::validated`): a request that failed it, the
+//! same document with other variables, and a mutation are validated in full
+//! every time.
+
+use async_graphql::{Response, Value as GraphqlValue, parser::types::OperationType};
+use axum::body::Bytes;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uliga::graphql::validated::Validation;
+
+use crate::support::{TestApp, expect_ok, ledgers::private_ledger};
+
+/// POSTs `body` as it is, with `token`; the status and the JSON answer.
+async fn post_bytes(app: &TestApp, token: &str, body: &Bytes) -> (StatusCode, Value) {
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .header("content-type", "application/json")
+        .bearer_auth(token)
+        .body(body.clone())
+        .send()
+        .await
+        .expect("request is sent");
+    let status = response.status();
+    (status, response.json().await.expect("a JSON body"))
+}
+
+fn body_of(request: Value) -> Bytes {
+    Bytes::from(serde_json::to_vec(&request).expect("JSON"))
+}
+
+/// What `/metrics` counts for `uliga_graphql_validations_total` with this
+/// label value (0 before the first).
+async fn validations(app: &TestApp, validation: &str) -> f64 {
+    let series = format!("uliga_graphql_validations_total{{validation=\"{validation}\"}}");
+    let text = app.get("/metrics").await.text().await.expect("metrics text");
+    text.lines()
+        .find_map(|line| line.strip_prefix(series.as_str())?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_query_answered_once_is_not_validated_again() {
+    let app = TestApp::spawn().await;
+    let session = app.sign_up("validated@example.com", "validated").await;
+    let body = body_of(json!({ "query": "{ me { id nickName } }" }));
+
+    let (status, first) = post_bytes(&app, &session.access, &body).await;
+    assert_eq!(status, StatusCode::OK);
+    expect_ok(&first);
+    assert!(app.state.validated.is_kept(&body));
+
+    let skipped = validations(&app, "skipped").await;
+    let (status, second) = post_bytes(&app, &session.access, &body).await;
+    assert_eq!((status, &second), (StatusCode::OK, &first));
+    assert!(validations(&app, "skipped").await > skipped);
+}
+
+/// The white-box half: a remembered body really runs without the rules. A
+/// document that declares a variable it never uses fails validation; once
+/// its body is (wrongly) marked as passed, it is answered, which shows that
+/// such a body runs on the schema without the rules.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remembered_body_runs_without_the_rules() {
+    let app = TestApp::spawn().await;
+    let session = app.sign_up("skipped@example.com", "skipped").await;
+    let body = body_of(json!({ "query": "query($unused: Int) { me { nickName } }" }));
+
+    for _ in 0..2 {
+        let (status, answer) = post_bytes(&app, &session.access, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(answer.get("data").is_none(), "{answer}");
+        assert!(!app.state.validated.is_kept(&body));
+    }
+
+    app.state.validated.remember_if_valid(
+        &Validation::Full {
+            remember: Some(body.clone()),
+        },
+        Some(OperationType::Query),
+        &Response::new(GraphqlValue::Null),
+    );
+    let (status, answer) = post_bytes(&app, &session.access, &body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(expect_ok(&answer)["me"]["nickName"], "skipped");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_document_with_other_variables_is_validated_in_full() {
+    let app = TestApp::spawn().await;
+    let session = app.sign_up("variables@example.com", "variables").await;
+    let ledger = private_ledger(&app, &session).await;
+    let query = "query($id: ID!, $year: Int!) \
+                 { ledger(id: $id) { monthSummary(year: $year, month: 1) { incomeTotal } } }";
+
+    let valid = body_of(json!({ "query": query, "variables": { "id": ledger, "year": 2026 } }));
+    for _ in 0..2 {
+        let (status, answer) = post_bytes(&app, &session.access, &valid).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            expect_ok(&answer)["ledger"]["monthSummary"]["incomeTotal"],
+            json!(0)
+        );
+    }
+    assert!(app.state.validated.is_kept(&valid));
+
+    // Validated in full, the wrong type is refused before anything runs:
+    // no `data` at all. Run without the rules, the field itself would fail.
+    let invalid = body_of(json!({ "query": query, "variables": { "id": ledger, "year": "올해" } }));
+    for _ in 0..2 {
+        let (status, answer) = post_bytes(&app, &session.access, &invalid).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(answer.get("data").is_none(), "{answer}");
+        let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("Invalid value for argument"), "{answer}");
+    }
+    assert!(!app.state.validated.is_kept(&invalid));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mutation_is_validated_every_time() {
+    let app = TestApp::spawn().await;
+    let session = app.sign_up("mutation@example.com", "mutation").await;
+    let body = body_of(json!({
+        "query": "mutation($nickName: String!) { updateProfile(input: { nickName: $nickName }) { nickName } }",
+        "variables": { "nickName": "바뀐이름" },
+    }));
+    for _ in 0..2 {
+        let (status, answer) = post_bytes(&app, &session.access, &body).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(expect_ok(&answer)["updateProfile"]["nickName"], "바뀐이름");
+        assert!(!app.state.validated.is_kept(&body));
+    }
+}
