@@ -247,7 +247,8 @@ def month():
 
 GRAPHQL_REFERENCE = ("async-graphql alone: the service's answer, served from memory by a schema of just the "
                      "types the document selects (the service's scalars and enum), behind the same reading "
-                     "and writing of JSON and the same kept parse as the service's handler, without "
+                     "and writing of JSON, the same kept parse and the same skipped validation of a body "
+                     "that passed it before as the service's handler, without "
                      "authentication, Redis or SQL")
 
 
