@@ -35,7 +35,12 @@ fn body_of(request: Value) -> Bytes {
 /// label value (0 before the first).
 async fn validations(app: &TestApp, validation: &str) -> f64 {
     let series = format!("uliga_graphql_validations_total{{validation=\"{validation}\"}}");
-    let text = app.get("/metrics").await.text().await.expect("metrics text");
+    let text = app
+        .get("/metrics")
+        .await
+        .text()
+        .await
+        .expect("metrics text");
     text.lines()
         .find_map(|line| line.strip_prefix(series.as_str())?.trim().parse().ok())
         .unwrap_or(0.0)
