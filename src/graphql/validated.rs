@@ -3,9 +3,10 @@
 //! async-graphql validates the whole document against the schema on every
 //! request (some two dozen rules, two passes over the document); skipping
 //! the rules saves about an eighth of the instructions of `{ me { id } }`
-//! and of a dashboard (docs/DECISIONS.md). Its rules read the request's variables (an argument given
-//! by a variable is checked against the argument's type), so a document
-//! alone cannot be marked valid; the whole request can. Validation depends
+//! and of a dashboard (docs/DECISIONS.md). The rules read the request's
+//! variables (an argument given by a variable is checked against the
+//! argument's type), so a document alone cannot be marked valid; the whole
+//! request can. Validation depends
 //! only on the schema, the document, the operation name and the variables,
 //! and a POST body holds all of them, so a body that passed once passes
 //! again: such a request runs on a schema that skips the rules and keeps
@@ -71,7 +72,8 @@ impl Default for ValidatedQueries {
 }
 
 impl ValidatedQueries {
-    /// Looks up a POST request's body.
+    /// Looks up a POST request's body, and counts it in
+    /// `uliga_graphql_validations_total` as `skipped` or `run`.
     pub fn look_up(&self, body: &Bytes) -> Validation {
         if self.lock().get(body.as_ref()).is_some() {
             self.skipped.increment(1);
