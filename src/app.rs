@@ -62,7 +62,7 @@ pub struct AppState {
     pub schema: UligaSchema,
     /// The same schema without async-graphql's validation rules, for
     /// requests whose exact bytes passed them before (`validated`).
-    pub prevalidated_schema: UligaSchema,
+    pub schema_without_rules: UligaSchema,
     pub metrics: PrometheusHandle,
     /// Set on SIGTERM: readiness turns false so the balancer stops sending,
     /// and open WebSockets are closed with "going away".
@@ -102,7 +102,7 @@ impl AppState {
         let metrics = telemetry::metrics_handle();
         Ok(Self {
             schema: build_schema(services.clone(), ValidationMode::Strict),
-            prevalidated_schema: build_schema(services.clone(), ValidationMode::Fast),
+            schema_without_rules: build_schema(services.clone(), ValidationMode::Fast),
             services: Arc::new(services),
             metrics,
             draining: Arc::new(watch::Sender::new(false)),
@@ -114,11 +114,8 @@ impl AppState {
 
     /// The schema to run a request on, given its validation.
     pub fn schema_for(&self, validation: &Validation) -> &UligaSchema {
-        if validation.has_passed() {
-            &self.prevalidated_schema
-        } else {
-            &self.schema
-        }
+        self.validated
+            .schema_for(validation, &self.schema, &self.schema_without_rules)
     }
 
     pub fn start_draining(&self) {

@@ -59,7 +59,7 @@ async fn run<Q: ObjectType + DeserializeOwned + 'static>(
     answer: &str,
 ) -> anyhow::Result<()> {
     let strict = schema_of::<Q>(answer, ValidationMode::Strict)?;
-    let prevalidated = schema_of::<Q>(answer, ValidationMode::Fast)?;
+    let without_rules = schema_of::<Q>(answer, ValidationMode::Fast)?;
     let documents = Arc::new(ParsedDocuments::default());
     let validated = Arc::new(ValidatedQueries::default());
     let app = Router::new().route(
@@ -70,11 +70,7 @@ async fn run<Q: ObjectType + DeserializeOwned + 'static>(
                 return StatusCode::BAD_REQUEST.into_response();
             };
             documents.prepare(&mut request);
-            let schema = if validation.has_passed() {
-                &prevalidated
-            } else {
-                &strict
-            };
+            let schema = validated.schema_for(&validation, &strict, &without_rules);
             let response = schema.execute(request).await;
             // Only queries are served here.
             validated.remember_if_valid(&validation, Some(OperationType::Query), &response);

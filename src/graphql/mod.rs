@@ -58,8 +58,10 @@ pub struct Mutation(
 pub type UligaSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// The schema. `Strict` runs all of async-graphql's validation rules;
-/// `Fast` keeps only what execution needs from that pass (the complexity,
-/// under the same limit), for requests known to pass them (`validated`).
+/// `Fast` skips them (it still checks fragment cycles and uploads, and
+/// computes the complexity under the same limit), for requests known to pass
+/// them (`validated`). The two builds must differ in nothing else: a body
+/// that passed on one is run on the other.
 pub fn build_schema(services: Services, validation: ValidationMode) -> UligaSchema {
     let api = services.config.api.clone();
     let mut builder = Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)

@@ -9,15 +9,19 @@
 //! request can. Validation depends
 //! only on the schema, the document, the operation name and the variables,
 //! and a POST body holds all of them, so a body that passed once passes
-//! again: such a request runs on a schema that skips the rules and keeps
-//! only what execution needs from that pass (the complexity, checked
-//! against the same limit, and the fragment-cycle check).
+//! again: such a request runs on a schema that skips the rules
+//! (`ValidationMode::Fast`, which still checks fragment cycles and uploads,
+//! and still computes the complexity, under the same limit, the depth and
+//! the cache control). This holds while validation stays a function of the
+//! schema and the body alone, and while the two builds of the schema differ
+//! only in their validation mode (`graphql::build_schema`).
 //!
 //! Only queries are kept: clients reload the same view with the same
 //! variables, while a mutation's variables are new data each time. Only
 //! requests that were answered without any error are kept, so a request
 //! that failed validation, or whose success cannot be told, is validated
-//! in full every time. Bounded in count and in the size of each body.
+//! in full every time. Bounded in count and in the size of each body. The
+//! kept bodies hold their variables (an email address, say) in memory only.
 
 use std::{
     num::NonZeroUsize,
@@ -41,23 +45,19 @@ pub struct ValidatedQueries {
     run: Counter,
 }
 
-/// What a request's validation will be: none, because these bytes passed
-/// it before, or in full.
+/// What a request's validation will be: skipped, because these bytes
+/// passed it before, or run in full.
 pub enum Validation {
-    Passed,
+    Skip,
     /// `remember`: the body, when it may be kept if it passes.
-    Full {
+    Run {
         remember: Option<Bytes>,
     },
 }
 
 impl Validation {
-    /// For requests that are never kept (GET, WebSocket).
-    pub const FULL: Self = Self::Full { remember: None };
-
-    pub fn has_passed(&self) -> bool {
-        matches!(self, Self::Passed)
-    }
+    /// Run in full, and never kept (GET requests).
+    pub const RUN_NOT_KEPT: Self = Self::Run { remember: None };
 }
 
 impl Default for ValidatedQueries {
@@ -72,16 +72,33 @@ impl Default for ValidatedQueries {
 }
 
 impl ValidatedQueries {
-    /// Looks up a POST request's body, and counts it in
-    /// `uliga_graphql_validations_total` as `skipped` or `run`.
+    /// Looks up a POST request's body. A body too long to be kept is not
+    /// even hashed.
     pub fn look_up(&self, body: &Bytes) -> Validation {
-        if self.lock().get(body.as_ref()).is_some() {
-            self.skipped.increment(1);
-            return Validation::Passed;
+        if body.len() > MAX_KEPT_LENGTH {
+            return Validation::RUN_NOT_KEPT;
         }
-        self.run.increment(1);
-        Validation::Full {
-            remember: (body.len() <= MAX_KEPT_LENGTH).then(|| body.clone()),
+        if self.lock().get(body.as_ref()).is_some() {
+            return Validation::Skip;
+        }
+        Validation::Run {
+            remember: Some(body.clone()),
+        }
+    }
+
+    /// Of the two builds of a schema, the one to run a request on: `fast`
+    /// (in `ValidationMode::Fast`) when its validation is skipped. Counts
+    /// the choice in `uliga_graphql_validations_total`.
+    pub fn schema_for<'a, S>(&self, validation: &Validation, strict: &'a S, fast: &'a S) -> &'a S {
+        match validation {
+            Validation::Skip => {
+                self.skipped.increment(1);
+                fast
+            }
+            Validation::Run { .. } => {
+                self.run.increment(1);
+                strict
+            }
         }
     }
 
@@ -94,7 +111,7 @@ impl ValidatedQueries {
         ty: Option<OperationType>,
         response: &Response,
     ) {
-        if let Validation::Full {
+        if let Validation::Run {
             remember: Some(body),
         } = validation
             && ty == Some(OperationType::Query)
@@ -125,6 +142,16 @@ mod tests {
         Bytes::copy_from_slice(text.as_bytes())
     }
 
+    /// A body of exactly `length` bytes.
+    fn body_of_length(length: usize) -> Bytes {
+        let start = r#"{"query":"{ me { id } }"#;
+        let end = r#""}"#;
+        body(&format!(
+            "{start}{}{end}",
+            " ".repeat(length - start.len() - end.len())
+        ))
+    }
+
     fn answered() -> Response {
         Response::new(Value::Null)
     }
@@ -133,17 +160,39 @@ mod tests {
         validated.remember_if_valid(validation, Some(OperationType::Query), &answered());
     }
 
+    fn skips(validation: &Validation) -> bool {
+        matches!(validation, Validation::Skip)
+    }
+
     #[test]
     fn a_body_is_skipped_only_after_it_was_remembered() {
         let validated = ValidatedQueries::default();
         let first = body(r#"{"query":"{ me { id } }"}"#);
         let validation = validated.look_up(&first);
-        assert!(!validation.has_passed());
-        assert!(!validated.look_up(&first).has_passed());
+        assert!(!skips(&validation));
+        assert!(!skips(&validated.look_up(&first)));
         remember_query(&validated, &validation);
-        assert!(validated.look_up(&first).has_passed());
+        assert!(skips(&validated.look_up(&first)));
         let other_variables = body(r#"{"query":"{ me { id } }","variables":{}}"#);
-        assert!(!validated.look_up(&other_variables).has_passed());
+        assert!(!skips(&validated.look_up(&other_variables)));
+    }
+
+    #[test]
+    fn the_schema_chosen_is_the_fast_one_only_when_validation_is_skipped() {
+        let validated = ValidatedQueries::default();
+        let (strict, fast) = ("strict", "fast");
+        assert_eq!(
+            validated.schema_for(&Validation::Skip, &strict, &fast),
+            &fast
+        );
+        assert_eq!(
+            validated.schema_for(&Validation::RUN_NOT_KEPT, &strict, &fast),
+            &strict
+        );
+        let kept = Validation::Run {
+            remember: Some(body("{}")),
+        };
+        assert_eq!(validated.schema_for(&kept, &strict, &fast), &strict);
     }
 
     #[test]
@@ -161,32 +210,39 @@ mod tests {
     }
 
     #[test]
-    fn long_bodies_and_requests_from_other_transports_are_not_kept() {
+    fn bodies_up_to_the_length_limit_are_kept_and_longer_ones_not() {
         let validated = ValidatedQueries::default();
-        let long = body(&format!(
-            r#"{{"query":"{{ me {{ id }} }}{}"}}"#,
-            " ".repeat(MAX_KEPT_LENGTH)
-        ));
-        let validation = validated.look_up(&long);
-        remember_query(&validated, &validation);
-        remember_query(&validated, &Validation::FULL);
-        remember_query(&validated, &Validation::Passed);
-        assert_eq!(validated.lock().len(), 0);
-        assert!(!validated.look_up(&long).has_passed());
+        let longest = body_of_length(MAX_KEPT_LENGTH);
+        let too_long = body_of_length(MAX_KEPT_LENGTH + 1);
+        for request in [&longest, &too_long] {
+            let validation = validated.look_up(request);
+            remember_query(&validated, &validation);
+        }
+        assert!(skips(&validated.look_up(&longest)));
+        assert!(!skips(&validated.look_up(&too_long)));
+        remember_query(&validated, &Validation::RUN_NOT_KEPT);
+        remember_query(&validated, &Validation::Skip);
+        assert_eq!(validated.lock().len(), 1);
     }
 
     #[test]
-    fn it_keeps_at_most_its_capacity_and_forgets_the_least_recent() {
+    fn it_keeps_at_most_its_capacity_and_forgets_the_least_recently_used() {
         let validated = ValidatedQueries::default();
-        let bodies: Vec<Bytes> = (0..CAPACITY.get() + 1)
+        let bodies: Vec<Bytes> = (0..=CAPACITY.get())
             .map(|n| body(&format!(r#"{{"query":"{{ a{n}: me {{ id }} }}"}}"#)))
             .collect();
-        for body in &bodies {
-            let validation = validated.look_up(body);
+        let (first, second) = (&bodies[0], &bodies[1]);
+        for (n, request) in bodies.iter().enumerate() {
+            if n == CAPACITY.get() {
+                // Used again just before the cache is full: kept over the second.
+                assert!(skips(&validated.look_up(first)));
+            }
+            let validation = validated.look_up(request);
             remember_query(&validated, &validation);
         }
         assert_eq!(validated.lock().len(), CAPACITY.get());
-        assert!(!validated.is_kept(&bodies[0]));
+        assert!(validated.is_kept(first));
+        assert!(!validated.is_kept(second));
         assert!(validated.is_kept(&bodies[CAPACITY.get()]));
     }
 }

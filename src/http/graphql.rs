@@ -131,7 +131,7 @@ pub async fn get(
     let to_run = ToRun {
         request,
         selected,
-        validation: Validation::FULL,
+        validation: Validation::RUN_NOT_KEPT,
     };
     Box::pin(execute(state, peer, &parts.headers, to_run, media)).await
 }
