@@ -225,10 +225,15 @@ async fn run_once_or_twice(
     }
     let member = context.viewer.as_ref().map(|viewer| viewer.member_id);
     let scope = ReadScope::new(member);
+    // What a second run would need, copied before the first run consumes
+    // the request; the request itself is made only if it runs.
     let again = (ty == Some(OperationType::Query)).then(|| {
-        let mut again = Request::new(request.query.clone()).variables(request.variables.clone());
-        again.operation_name = request.operation_name.clone();
-        again.data(context.clone())
+        (
+            request.query.clone(),
+            request.variables.clone(),
+            request.operation_name.clone(),
+            context.clone(),
+        )
     });
     // Boxed: an execution's future is several kilobytes, and unboxed it
     // would make the whole handler's future that large, which the server
@@ -242,10 +247,12 @@ async fn run_once_or_twice(
     };
     let response = execute(request.data(context)).await;
     match again {
-        Some(again) if scope.saw_failure() => {
+        Some((query, variables, operation_name, context)) if scope.saw_failure() => {
             metrics::counter!("uliga_query_retries_total").increment(1);
             tracing::warn!("a database node failed during a query; running it once more");
-            execute(again).await
+            let mut again = Request::new(query).variables(variables);
+            again.operation_name = operation_name;
+            execute(again.data(context)).await
         }
         _ => response,
     }
