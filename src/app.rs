@@ -19,6 +19,7 @@ use crate::{
         documents::ParsedDocuments,
         validated::{ValidatedQueries, Validation},
     },
+    http::request_series::RequestSeries,
     mail::Mailer,
     notify::hub::Hub,
     redis_store::Redis,
@@ -71,6 +72,7 @@ pub struct AppState {
     pub sockets: Arc<tokio::sync::Semaphore>,
     pub documents: Arc<ParsedDocuments>,
     pub validated: Arc<ValidatedQueries>,
+    pub request_series: Arc<RequestSeries>,
 }
 
 impl AppState {
@@ -98,7 +100,8 @@ impl AppState {
             services.config.api.ws_max_connections,
         ));
         crate::notify::reminders::spawn(services.clone());
-        // The recorder first: `ValidatedQueries` registers its counters.
+        // The recorder first: `ValidatedQueries` makes its counters' handles
+        // when built, and a handle belongs to the recorder it was made from.
         let metrics = telemetry::metrics_handle();
         Ok(Self {
             schema: build_schema(services.clone(), ValidationMode::Strict),
@@ -109,6 +112,7 @@ impl AppState {
             sockets,
             documents: Arc::default(),
             validated: Arc::default(),
+            request_series: Arc::default(),
         })
     }
 

@@ -29,6 +29,7 @@ use axum::{
 use super::{
     client_addr::client_addr,
     media::{ResponseMedia, negotiate},
+    request_series::RequestSeries,
     websocket,
 };
 use crate::{
@@ -350,6 +351,7 @@ async fn execute(
         Ok(Access::Viewer(viewer)) => Some(viewer),
         Ok(Access::Rejected) => {
             record(
+                &state.request_series,
                 &operation,
                 StatusCode::UNAUTHORIZED,
                 &["UNAUTHENTICATED"],
@@ -363,7 +365,8 @@ async fn execute(
         }
         Err(error) => {
             let status = StatusCode::SERVICE_UNAVAILABLE;
-            record(&operation, status, &[error.code().as_str()], started);
+            let codes = [error.code().as_str()];
+            record(&state.request_series, &operation, status, &codes, started);
             return coded_error(media, status, &error);
         }
     };
@@ -392,7 +395,13 @@ async fn execute(
         })
         .collect();
     let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
-    record(&operation, status, &code_refs, started);
+    record(
+        &state.request_series,
+        &operation,
+        status,
+        &code_refs,
+        started,
+    );
     if request_error {
         // A request that never executed has no `data` entry at all.
         return json_response(
@@ -476,16 +485,15 @@ fn operation_label(root_field: Option<String>) -> String {
     }
 }
 
-fn record(operation: &str, status: StatusCode, codes: &[&str], started: Instant) {
+fn record(
+    series: &RequestSeries,
+    operation: &str,
+    status: StatusCode,
+    codes: &[&str],
+    started: Instant,
+) {
     let elapsed = started.elapsed();
-    metrics::counter!(
-        "uliga_graphql_requests_total",
-        "operation" => operation.to_owned(),
-        "status" => status.as_u16().to_string()
-    )
-    .increment(1);
-    metrics::histogram!("uliga_graphql_request_duration_seconds", "operation" => operation.to_owned())
-        .record(elapsed.as_secs_f64());
+    series.record(operation, status, elapsed);
     for code in codes {
         metrics::counter!(
             "uliga_graphql_errors_total",

@@ -6,6 +6,7 @@ pub(crate) mod graphql;
 mod health;
 mod media;
 mod metrics;
+pub(crate) mod request_series;
 mod security_headers;
 mod websocket;
 
