@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uliga::graphql::validated::Validation;
 
-use crate::support::{TestApp, expect_ok, ledgers::private_ledger};
+use crate::support::{TestApp, expect_ok, ledgers::private_ledger, metric_value};
 
 /// POSTs `body` as it is, with `token`; the status and the JSON answer.
 async fn post_bytes(app: &TestApp, token: &str, body: &Bytes) -> (StatusCode, Value) {
@@ -42,19 +42,14 @@ fn mark_as_passed(app: &TestApp, body: &Bytes) {
     );
 }
 
-/// What `/metrics` counts for `uliga_graphql_validations_total` with this
-/// label value (0 before the first).
-async fn validations(app: &TestApp, validation: &str) -> f64 {
-    let series = format!("uliga_graphql_validations_total{{validation=\"{validation}\"}}");
-    let text = app
-        .get("/metrics")
-        .await
-        .text()
-        .await
-        .expect("metrics text");
-    text.lines()
-        .find_map(|line| line.strip_prefix(series.as_str())?.trim().parse().ok())
-        .unwrap_or(0.0)
+/// Asserts that the request was refused whole, before anything ran: 400,
+/// no `data`, and a first error that says `reason`.
+#[track_caller]
+fn assert_refused_whole(status: StatusCode, answer: &Value, reason: &str) {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(answer.get("data").is_none(), "{answer}");
+    let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(reason), "{answer}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -72,8 +67,10 @@ async fn a_query_answered_once_is_not_validated_again() {
     assert_eq!((status, &second), (StatusCode::OK, &first));
     // The series is the process's: other tests in it may count too, so this
     // shows that it is exported; the next test shows that the skip happens.
-    assert!(validations(&app, "skipped").await >= 1.0);
-    assert!(validations(&app, "run").await >= 1.0);
+    let series =
+        |validation| format!("uliga_graphql_validations_total{{validation=\"{validation}\"}}");
+    assert!(metric_value(&app, &series("skipped")).await >= 1.0);
+    assert!(metric_value(&app, &series("run")).await >= 1.0);
 }
 
 /// The white-box half: a remembered body really runs without the rules. A
@@ -88,8 +85,7 @@ async fn a_remembered_body_runs_without_the_rules() {
 
     for _ in 0..2 {
         let (status, answer) = post_bytes(&app, &session.access, &body).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
-        assert!(answer.get("data").is_none(), "{answer}");
+        assert_refused_whole(status, &answer, "is not used");
         assert!(!app.state.validated.is_kept(&body));
     }
 
@@ -110,10 +106,7 @@ async fn a_remembered_body_is_still_held_to_the_complexity_limit() {
     }));
     mark_as_passed(&app, &body);
     let (status, answer) = post_bytes(&app, &session.access, &body).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
-    assert!(answer.get("data").is_none(), "{answer}");
-    let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("too complex"), "{answer}");
+    assert_refused_whole(status, &answer, "too complex");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -140,10 +133,7 @@ async fn the_same_document_with_other_variables_is_validated_in_full() {
     let invalid = body_of(json!({ "query": query, "variables": { "id": ledger, "year": "올해" } }));
     for _ in 0..2 {
         let (status, answer) = post_bytes(&app, &session.access, &invalid).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
-        assert!(answer.get("data").is_none(), "{answer}");
-        let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
-        assert!(message.contains("Invalid value for argument"), "{answer}");
+        assert_refused_whole(status, &answer, "Invalid value for argument");
     }
     assert!(!app.state.validated.is_kept(&invalid));
 }

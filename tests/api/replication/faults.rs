@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{
     Client, ReadLoad, SET_NAME, is_in_rotation, report, sign_up_members, statements_on, time_until,
 };
-use crate::support::{TestApp, error_code, topology::Topology};
+use crate::support::{TestApp, error_code, metric_value, topology::Topology};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_replica_leaves_the_rotation_within_a_second_and_no_query_fails() {
@@ -35,7 +35,7 @@ async fn a_killed_replica_leaves_the_rotation_within_a_second_and_no_query_fails
     assert_eq!(replica1["up"], false, "{ready:#}");
     assert_eq!(replica1["inRotation"], false, "{ready:#}");
     assert!(replica1["problem"].is_string(), "{ready:#}");
-    let up = super::metric_value(&app, "uliga_db_node_up{node=\"replica1\"}").await;
+    let up = metric_value(&app, "uliga_db_node_up{node=\"replica1\"}").await;
     assert_eq!(up, 0.0);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let answered_while_down = load.answered() - answered_while_down;
@@ -45,7 +45,7 @@ async fn a_killed_replica_leaves_the_rotation_within_a_second_and_no_query_fails
     let rejoined = time_until(Duration::from_secs(20), || is_in_rotation(&app, "replica1"))
         .await
         .map(|_| restarted.elapsed());
-    let retries = super::metric_value(&app, "uliga_query_retries_total").await;
+    let retries = metric_value(&app, "uliga_query_retries_total").await;
     let reads_before = statements_on(&app, "replica1");
     tokio::time::sleep(Duration::from_secs(1)).await;
     let reads_after_rejoin = statements_on(&app, "replica1") - reads_before;

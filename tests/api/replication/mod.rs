@@ -157,19 +157,6 @@ pub fn statements_on(app: &TestApp, name: &str) -> u64 {
         .expect("a node of that name")
 }
 
-/// A counter from the instance's `/metrics` (0 when it was never touched).
-pub async fn metric_value(app: &TestApp, series: &str) -> f64 {
-    let text = reqwest::get(app.url("/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics text");
-    text.lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 /// The `p`-th percentile (0-100) of `samples`, in milliseconds.
 pub fn percentile_ms(samples: &mut [Duration], p: f64) -> f64 {
     assert!(!samples.is_empty(), "no samples");

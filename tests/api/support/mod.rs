@@ -36,3 +36,16 @@ pub fn expect_ok(body: &Value) -> &Value {
     assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
     &body["data"]
 }
+
+/// A counter from the instance's `/metrics` (0 when it was never touched).
+pub async fn metric_value(app: &TestApp, series: &str) -> f64 {
+    let text = reqwest::get(app.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
