@@ -33,6 +33,7 @@ DB_URL = f"mysql://root@127.0.0.1:3306/{DB_NAME}?prefer_socket=false"
 SERVICE_ADDR = "127.0.0.1:18080"
 FLOOR_ADDR = "127.0.0.1:18081"
 SESSION_FLOOR_ADDR = "127.0.0.1:18082"
+HEADERS_FLOOR_ADDR = "127.0.0.1:18086"
 GRAPHQL_FLOOR_ADDR = "127.0.0.1:18083"
 GRAPHQL = f"http://{SERVICE_ADDR}/graphql"
 PASSWORD = "bench-pass-1!"
@@ -200,6 +201,8 @@ def start_reference(ref, op, service_env):
         # The service's own settings and Redis prefix: the run's tokens are
         # valid there too.
         args, env = ["--body", answer], service_env
+    elif ref["command"] == "axum":
+        args, env = ["--body", answer, "--headers", "service"], None
     else:
         answer_file = os.path.join(TARGET, "bench", f"{ref['schema']}.answer.json")
         with open(answer_file, "w", encoding="utf-8") as f:
@@ -226,7 +229,21 @@ def start_reference(ref, op, service_env):
     if got != op["answer"]:
         proc.kill()
         raise RuntimeError(f"{ref['label']} answers {got}, the service {op['answer']}")
+    if ref["command"] == "axum":
+        theirs, ours = header_names(op, f"http://{ref['addr']}/graphql"), header_names(op, GRAPHQL)
+        if theirs != ours:
+            proc.kill()
+            raise RuntimeError(f"{ref['label']} answers with the headers {theirs}, the service {ours}")
     return proc
+
+
+def header_names(op, url):
+    """The names of the headers an answer to `op` carries at `url`."""
+    request = urllib.request.Request(
+        url, data=json.dumps(op["body"]).encode(), method="POST",
+        headers={"content-type": "application/json", "authorization": f"Bearer {op['token']}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return sorted(name.lower() for name in response.headers.keys())
 
 
 def login(member):
@@ -290,6 +307,15 @@ def operations(tokens):
                     "label": "async-graphql only",
                     "description": GRAPHQL_REFERENCE,
                     "addr": GRAPHQL_FLOOR_ADDR,
+                },
+                "headers": {
+                    "command": "axum",
+                    "label": "bare handler, the service's headers",
+                    "description": "the bare axum handler answering the same JSON with the headers the "
+                                   "service's answer carries (its content type, a request id, the CORS "
+                                   "Vary and the four security headers), as fixed values: what the load "
+                                   "generator pays to read the service's longer answer",
+                    "addr": HEADERS_FLOOR_ADDR,
                 },
             },
             "body": {"query": "{ me { id } }"},

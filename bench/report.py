@@ -118,9 +118,10 @@ HTTP_FLOORS = {"trivial"}
 
 # What each operation's required parts are, where the report adds them up.
 PARTS = {
-    "trivial": "the bare handler's cost per request, plus what authentication and async-graphql each add to it",
+    "trivial": "the bare handler's cost per request, plus what authentication, async-graphql and the answer's "
+               "headers each add to it",
     "dashboard": "its SQL floor's cost per request, plus async-graphql's for its answer, plus what authentication "
-                 "adds to the bare handler",
+                 "and the answer's headers add to the bare handler",
 }
 
 
@@ -129,8 +130,10 @@ def parts_added(name, ops):
     for the trivial query, the bare handler plus what authentication and
     async-graphql each add to it; for the dashboard, its SQL floor plus
     async-graphql serving its answer plus what authentication adds to the
-    bare handler. Each is measured alone at saturation, where a request's
-    cost on the machine is the inverse of the throughput, so the costs add.
+    bare handler. Both add what the answer's headers cost the load generator
+    (the bare handler sending the service's headers), when that was
+    measured. Each is measured alone at saturation, where a request's cost
+    on the machine is the inverse of the throughput, so the costs add.
     None when a part was not measured."""
     trivial = ops.get("trivial")
     if not trivial or name not in PARTS:
@@ -142,6 +145,9 @@ def parts_added(name, ops):
     if not (bare and graphql and auth):
         return None
     cost = 1 / graphql + 1 / auth - 1 / bare
+    headers = shared.get("bare handler, the service's headers")
+    if headers:
+        cost += 1 / headers - 1 / bare
     if name not in HTTP_FLOORS:
         sql = best(ops[name]["floor_results"])["rps"]
         if not sql:
@@ -162,7 +168,7 @@ def chart(name, op, path):
     left.plot(conc, [p["rps"] for p in service], "o-", label="service")
     left.plot(conc, [p["rps"] for p in floor], "s--", label="floor")
     refs = [(label, [at(points, c) for c in conc]) for label, _, points in references(op)]
-    for (label, points), marker in zip(refs, ("^:", "v-.")):
+    for (label, points), marker in zip(refs, ("^:", "v-.", "d:")):
         left.plot(conc, [p["rps"] for p in points], marker, label=label)
     left.set_xscale("log", base=2)
     left.set_xlabel("concurrency")
@@ -172,7 +178,7 @@ def chart(name, op, path):
     left.legend()
     right.plot(conc, [p["p99_ms"] for p in service], "o-", label="service")
     right.plot(conc, [p["p99_ms"] for p in floor], "s--", label="floor")
-    for (label, points), marker in zip(refs, ("^:", "v-.")):
+    for (label, points), marker in zip(refs, ("^:", "v-.", "d:")):
         right.plot(conc, [p["p99_ms"] for p in points], marker, label=label)
     right.set_xscale("log", base=2)
     right.set_xlabel("concurrency")

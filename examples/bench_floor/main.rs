@@ -2,8 +2,10 @@
 //! same crates (axum, tokio, bb8, diesel-async, argon2) as the service.
 //!
 //! Subcommands (every option is `--name value`):
-//! - `axum --listen ADDR --body JSON`: a bare axum server whose POST /graphql
-//!   answers with the fixed JSON body, as the service answers a trivial query.
+//! - `axum --listen ADDR --body JSON [--headers service]`: a bare axum server
+//!   whose POST /graphql answers with the fixed JSON body, as the service
+//!   answers a trivial query; with `--headers service`, also with the headers
+//!   the service's answer carries, as fixed values (for reference).
 //! - `session --listen ADDR --body JSON`: the service's own state, built from
 //!   the environment as the service builds it, behind a POST /graphql that
 //!   authenticates the request as the service does (the JWT, then the
@@ -220,12 +222,37 @@ async fn listen_and_serve(listen: &str, app: Router) -> anyhow::Result<()> {
 
 async fn bare_axum(opts: &Opts) -> anyhow::Result<()> {
     let body: &'static str = Box::leak(opt(opts, "body")?.to_owned().into_boxed_str());
-    let app = Router::new().route(
-        "/graphql",
-        post(move || async move { ([(header::CONTENT_TYPE, "application/json")], body) }),
-    );
+    let app = if opts.get("headers").map(String::as_str) == Some("service") {
+        Router::new().route(
+            "/graphql",
+            post(move || async move { (SERVICE_HEADERS, body) }),
+        )
+    } else {
+        Router::new().route(
+            "/graphql",
+            post(move || async move { ([(header::CONTENT_TYPE, "application/json")], body) }),
+        )
+    };
     listen_and_serve(opt(opts, "listen")?, app).await
 }
+
+/// The headers the service's answer carries, as fixed values: the client
+/// reads the same response from the floor as from the service.
+const SERVICE_HEADERS: [(header::HeaderName, &str); 7] = [
+    (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+    (header::CACHE_CONTROL, "no-store"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (
+        header::VARY,
+        "origin, access-control-request-method, access-control-request-headers",
+    ),
+    (
+        header::HeaderName::from_static("x-request-id"),
+        "3f2b6c1e-8d4a-4f7b-9c2e-5a1d0e7f6b3c",
+    ),
+];
 
 async fn session_axum(opts: &Opts) -> anyhow::Result<()> {
     let body: &'static str = Box::leak(opt(opts, "body")?.to_owned().into_boxed_str());

@@ -14,7 +14,10 @@
 //! and still computes the complexity, under the same limit, the depth and
 //! the cache control). This holds while validation stays a function of the
 //! schema and the body alone, and while the two builds of the schema differ
-//! only in their validation mode (`graphql::build_schema`).
+//! only in their validation mode (`graphql::build_schema`). For the same
+//! reason such a request skips the service's own document limits
+//! (`graphql::limits`): the limits are fixed for the process, and the body
+//! met them when it was answered without error.
 //!
 //! Only queries are kept: clients reload the same view with the same
 //! variables, while a mutation's variables are new data each time. Only

@@ -35,15 +35,21 @@ pub fn negotiate(headers: &HeaderMap) -> Option<ResponseMedia> {
     let mut best: Option<(f32, ResponseMedia)> = None;
     for item in accept.split(',') {
         let mut parts = item.split(';').map(str::trim);
-        let media = parts.next().unwrap_or("").to_ascii_lowercase();
+        let media = parts.next().unwrap_or("");
         let quality = parts
             .filter_map(|param| param.strip_prefix("q="))
             .find_map(|q| q.parse::<f32>().ok())
             .unwrap_or(1.0);
-        let candidate = match media.as_str() {
-            GRAPHQL_RESPONSE_JSON => ResponseMedia::GraphqlResponseJson,
-            JSON | "application/*" | "*/*" => ResponseMedia::Json,
-            _ => continue,
+        // Compared without case, in place: no lower-cased copy per request.
+        let candidate = if media.eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON) {
+            ResponseMedia::GraphqlResponseJson
+        } else if [JSON, "application/*", "*/*"]
+            .iter()
+            .any(|json| media.eq_ignore_ascii_case(json))
+        {
+            ResponseMedia::Json
+        } else {
+            continue;
         };
         if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
             best = Some((quality, candidate));
@@ -79,5 +85,21 @@ mod tests {
         );
         assert_eq!(negotiate(&accept("*/*")), Some(ResponseMedia::Json));
         assert_eq!(negotiate(&accept("text/html")), None);
+    }
+
+    #[test]
+    fn media_types_match_without_case() {
+        assert_eq!(
+            negotiate(&accept("Application/GraphQL-Response+JSON")),
+            Some(ResponseMedia::GraphqlResponseJson)
+        );
+        assert_eq!(
+            negotiate(&accept("APPLICATION/JSON")),
+            Some(ResponseMedia::Json)
+        );
+        assert_eq!(
+            negotiate(&accept("Application/*")),
+            Some(ResponseMedia::Json)
+        );
     }
 }

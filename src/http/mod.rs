@@ -68,14 +68,25 @@ pub fn service(
         // Trace's response body is a type of its own; CORS and the server
         // take axum's.
         .map_response(IntoResponse::into_response)
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            let request_id = request
-                .headers()
-                .get("x-request-id")
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", request_id, method = %request.method(), path = %request.uri().path())
-        }).on_response(()).on_request(()))
+        // The span's fields are read inside the macro, so only when the span
+        // is enabled: at `warn` a request pays for no header lookup.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    tracing::info_span!(
+                        "request",
+                        request_id = request
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|value| value.to_str().ok())
+                            .unwrap_or("-"),
+                        method = %request.method(),
+                        path = %request.uri().path()
+                    )
+                })
+                .on_response(())
+                .on_request(()),
+        )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(DefaultBodyLimit::max(api.body_limit))
         .service(routes(state))
