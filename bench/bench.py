@@ -78,12 +78,15 @@ def sql(statement, database=DB_NAME):
     return run(MYSQL + ["-N", "-B", database, "-e", statement])
 
 
-def post(body, token=None, timeout=30, url=GRAPHQL):
-    request = urllib.request.Request(
+def graphql_request(body, token=None, url=GRAPHQL):
+    return urllib.request.Request(
         url, data=json.dumps(body).encode(), method="POST",
         headers={"content-type": "application/json",
                  **({"authorization": f"Bearer {token}"} if token else {})})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+
+
+def post(body, token=None, timeout=30, url=GRAPHQL):
+    with urllib.request.urlopen(graphql_request(body, token, url), timeout=timeout) as response:
         return json.loads(response.read())
 
 
@@ -239,10 +242,7 @@ def start_reference(ref, op, service_env):
 
 def header_names(op, url):
     """The names of the headers an answer to `op` carries at `url`."""
-    request = urllib.request.Request(
-        url, data=json.dumps(op["body"]).encode(), method="POST",
-        headers={"content-type": "application/json", "authorization": f"Bearer {op['token']}"})
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with urllib.request.urlopen(graphql_request(op["body"], op["token"], url), timeout=30) as response:
         return sorted(name.lower() for name in response.headers.keys())
 
 

@@ -7,8 +7,8 @@
 //! and its selections: a parsed selection takes some hundred bytes, so a
 //! short text of many fields would otherwise pin megabytes), so that a stream
 //! of distinct or bulky documents costs only their parsing, as without the
-//! cache. The limits run on every request, kept document or not; so does
-//! validation, unless the whole request is known valid (`validated`).
+//! cache. The limits and validation run on every request, kept document or
+//! not, unless the whole request is known to pass both (`validated`).
 
 use std::{
     num::NonZeroUsize,

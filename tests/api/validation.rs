@@ -153,3 +153,19 @@ async fn a_mutation_is_validated_every_time() {
         assert!(!app.state.validated.is_kept(&body));
     }
 }
+
+/// A kept body skips the document limits too, which is sound only because a
+/// body past them is never kept: it is refused, and checked, every time.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_past_the_document_limits_is_never_kept() {
+    let app = TestApp::spawn().await;
+    let session = app.sign_up("aliases@example.com", "aliases").await;
+    // 31 aliases under one root field: past the alias limit (30) only.
+    let aliases: String = (0..31).map(|n| format!("a{n}: id ")).collect();
+    let body = body_of(json!({ "query": format!("{{ me {{ {aliases}}} }}") }));
+    for _ in 0..2 {
+        let (status, answer) = post_bytes(&app, &session.access, &body).await;
+        assert_refused_whole(status, &answer, "별칭");
+    }
+    assert!(!app.state.validated.is_kept(&body));
+}
