@@ -29,8 +29,17 @@ pub fn init_logging(json: bool) -> WorkerGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     if json {
+        // The line names the request's span once (`span`): a list of every
+        // span around it (`spans`) would repeat the same one, and each copy
+        // is parsed back from its stored JSON and written again.
         registry
-            .with(fmt::layer().json().flatten_event(true).with_writer(writer))
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_span_list(false)
+                    .with_writer(writer),
+            )
             .init();
     } else {
         // Colors only on a terminal: a file or a pipe gets plain text.
