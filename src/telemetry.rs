@@ -10,8 +10,11 @@ use std::{
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
+use tracing::Subscriber;
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use tracing_subscriber::{
+    EnvFilter, Layer, fmt, fmt::MakeWriter, prelude::*, registry::LookupSpan,
+};
 
 /// Installs the log subscriber. Lines are written by a thread of their own,
 /// in batches, so a request's log line costs the tokio workers a copy into a
@@ -29,18 +32,7 @@ pub fn init_logging(json: bool) -> WorkerGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     if json {
-        // The line names the request's span once (`span`): a list of every
-        // span around it (`spans`) would repeat the same one, and each copy
-        // is parsed back from its stored JSON and written again.
-        registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_span_list(false)
-                    .with_writer(writer),
-            )
-            .init();
+        registry.with(json_lines(writer)).init();
     } else {
         // Colors only on a terminal: a file or a pipe gets plain text.
         registry
@@ -52,6 +44,22 @@ pub fn init_logging(json: bool) -> WorkerGuard {
             .init();
     }
     guard
+}
+
+/// One JSON object per line: the event's fields at the top level, and the
+/// request's span (its id, method and path) once, as `span`. A list of every
+/// span around the event (`spans`) would repeat that same one, and each copy
+/// is parsed back from its stored JSON and written again.
+fn json_lines<S, W>(writer: W) -> impl Layer<S>
+where
+    S: Subscriber + for<'span> LookupSpan<'span>,
+    W: for<'writer> MakeWriter<'writer> + 'static,
+{
+    fmt::layer()
+        .json()
+        .flatten_event(true)
+        .with_span_list(false)
+        .with_writer(writer)
 }
 
 /// How often the recorder folds the histograms' samples into their buckets.
@@ -107,4 +115,58 @@ pub fn recorder_kept_up(interval: Duration) -> PrometheusRecorder {
         tracing::warn!(%error, "no metrics upkeep: histogram samples wait for a scrape");
     }
     recorder
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        io,
+        sync::{Arc, Mutex},
+    };
+
+    use super::*;
+
+    /// Collects what the layer writes, for the test to read.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_json_line_names_the_request_span_once() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::registry().with(json_lines(move || writer.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!(
+                "request",
+                request_id = "7f3a",
+                method = "POST",
+                path = "/graphql"
+            );
+            let _entered = span.enter();
+            tracing::info!(operation = "me", status = 200_u16, "graphql");
+        });
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(text.trim_end()).unwrap();
+        assert_eq!(line["message"], "graphql");
+        assert_eq!(line["operation"], "me");
+        assert_eq!(line["status"], 200);
+        assert_eq!(line["span"]["name"], "request");
+        assert_eq!(line["span"]["request_id"], "7f3a");
+        assert_eq!(line["span"]["path"], "/graphql");
+        assert!(
+            line.get("spans").is_none(),
+            "the span is written twice: {line}"
+        );
+    }
 }
