@@ -222,18 +222,16 @@ async fn listen_and_serve(listen: &str, app: Router) -> anyhow::Result<()> {
 
 async fn bare_axum(opts: &Opts) -> anyhow::Result<()> {
     let body: &'static str = Box::leak(opt(opts, "body")?.to_owned().into_boxed_str());
-    let app = if opts.get("headers").map(String::as_str) == Some("service") {
-        Router::new().route(
-            "/graphql",
-            post(move || async move { (SERVICE_HEADERS, body) }),
-        )
+    let answer = if opts.get("headers").map(String::as_str) == Some("service") {
+        post(move || async move { (SERVICE_HEADERS, body) })
     } else {
-        Router::new().route(
-            "/graphql",
-            post(move || async move { ([(header::CONTENT_TYPE, "application/json")], body) }),
-        )
+        post(move || async move { ([(header::CONTENT_TYPE, "application/json")], body) })
     };
-    listen_and_serve(opt(opts, "listen")?, app).await
+    listen_and_serve(
+        opt(opts, "listen")?,
+        Router::new().route("/graphql", answer),
+    )
+    .await
 }
 
 /// The headers the service's answer carries, as fixed values: the client

@@ -61,6 +61,13 @@ pub enum Validation {
 impl Validation {
     /// Run in full, and never kept (GET requests).
     pub const RUN_NOT_KEPT: Self = Self::Run { remember: None };
+
+    /// Whether the request is checked against the service's document
+    /// limits (`graphql::limits`). A kept body is not: it was answered
+    /// without error, so it met them, and they are fixed for the process.
+    pub fn checks_document_limits(&self) -> bool {
+        matches!(self, Self::Run { .. })
+    }
 }
 
 impl Default for ValidatedQueries {
@@ -196,6 +203,16 @@ mod tests {
             remember: Some(body("{}")),
         };
         assert_eq!(validated.schema_for(&kept, &strict, &fast), &strict);
+    }
+
+    #[test]
+    fn only_a_body_run_in_full_is_checked_against_the_document_limits() {
+        assert!(!Validation::Skip.checks_document_limits());
+        assert!(Validation::RUN_NOT_KEPT.checks_document_limits());
+        let kept = Validation::Run {
+            remember: Some(body("{}")),
+        };
+        assert!(kept.checks_document_limits());
     }
 
     #[test]

@@ -194,22 +194,17 @@ pub(super) async fn throttle(
 async fn run(state: &AppState, to_run: ToRun, context: RequestContext) -> GraphqlResponse {
     let limit = state.services.config.api.request_timeout;
     let ToRun {
-        request,
+        mut request,
         selected,
         validation,
     } = to_run;
     let schema = state.schema_for(&validation);
-    // A kept body was answered without error, so it met the document
-    // limits too, and the same bytes meet them again.
-    let check_document_limits = !matches!(validation, Validation::Skip);
-    let running = run_once_or_twice(
-        state,
-        schema,
-        request,
-        context,
-        selected.ty,
-        check_document_limits,
-    );
+    if validation.checks_document_limits()
+        && let Err(error) = check_limits(state, &mut request)
+    {
+        return GraphqlResponse::from_errors(vec![error]);
+    }
+    let running = run_once_or_twice(schema, request, context, selected.ty);
     match tokio::time::timeout(limit, running).await {
         Ok(response) => {
             state
@@ -234,16 +229,11 @@ async fn run(state: &AppState, to_run: ToRun, context: RequestContext) -> Graphq
 }
 
 async fn run_once_or_twice(
-    state: &AppState,
     schema: &UligaSchema,
-    mut request: Request,
+    request: Request,
     context: RequestContext,
     ty: Option<OperationType>,
-    check_document_limits: bool,
 ) -> GraphqlResponse {
-    if check_document_limits && let Err(error) = check_limits(state, &mut request) {
-        return GraphqlResponse::from_errors(vec![error]);
-    }
     let member = context.viewer.as_ref().map(|viewer| viewer.member_id);
     let scope = ReadScope::new(member);
     // What a second run would need, copied before the first run consumes
