@@ -98,6 +98,14 @@ def statements_total():
     raise RuntimeError("no uliga_db_statements_total in /metrics")
 
 
+def gauge(name):
+    with urllib.request.urlopen(f"http://{SERVICE_ADDR}/metrics", timeout=10) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[-1])
+    return None
+
+
 def graphql_errors(operation=None):
     """GraphQL errors the service has answered so far (from /metrics), all of
     them or those of one operation (its root field): oha counts any 200 as
@@ -193,6 +201,11 @@ class Service:
 
     def hwm(self):
         return proc_status(self.proc.pid, "VmHWM")
+
+    def reset_hwm(self):
+        """VmHWM starts again from the RSS now (Linux's clear_refs, 5)."""
+        with open(f"/proc/{self.proc.pid}/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
 
 
 def start_reference(ref, op, service_env):
@@ -581,6 +594,28 @@ def unscraped_memory(service, op, seconds):
             "bytes_per_request": (after - before) * 1024 * 1024 / max(1, point["requests"])}
 
 
+def memory_after_logins(service, dashboard, seconds):
+    """What the login runs leave in memory: the RSS right after them, with
+    the hashing threads' Argon2 memory (19 MiB each), when the service has
+    given that memory back (src/auth/password/memory.rs), and the peak under
+    the dashboard load at 64 connections after that."""
+    say("memory after the logins, until the hashing memory is given back")
+    right_after = service.rss()
+    started = time.monotonic()
+    while (gauge("uliga_password_hash_memory_bytes") or 0) > 0 and time.monotonic() - started < 60:
+        time.sleep(0.1)
+    released_after = time.monotonic() - started
+    held = gauge("uliga_password_hash_memory_bytes")
+    released = service.rss()
+    service.reset_hwm()
+    say("dashboard at concurrency 64 after the logins")
+    point = oha(dashboard, 64, seconds)
+    return {"rss_right_after_mib": round(right_after, 1), "released_after_s": round(released_after, 1),
+            "hash_memory_bytes_left": held, "rss_released_mib": round(released, 1),
+            "dashboard_requests": point["requests"], "dashboard_seconds": seconds,
+            "hwm_dashboard_mib": round(service.hwm(), 1)}
+
+
 def floor_argon2(hashed, concurrency, seconds):
     cmd = [FLOOR_BIN, "argon2", "--hash", hashed, "--password", PASSWORD,
            "--concurrency", str(concurrency), "--seconds", str(seconds)]
@@ -866,6 +901,7 @@ def main():
                 results["hwm_after_dashboard_mib"] = round(service.hwm(), 1)
         results["rss_end_mib"] = round(service.rss(), 1)
         results["hwm_end_mib"] = round(service.hwm(), 1)
+        results["after_logins"] = memory_after_logins(service, ops["dashboard"], seconds)
         results["unscraped"] = unscraped_memory(service, ops["trivial"], 5 if args.quick else 30)
     finally:
         for floor in [floor_axum, *references]:

@@ -1,61 +1,57 @@
 //! Argon2id with the OWASP parameters (19 MiB, 2 passes, 1 lane: the argon2
-//! crate's defaults), computed in memory that each hashing thread keeps.
+//! crate's defaults), computed in memory lent by the caller.
 //!
 //! The crate's `PasswordHasher` allocates the 19 MiB on every call, and the
 //! allocator hands it back to the kernel after: each hash would map, fault
 //! in and unmap 19 MiB, under the process's memory-map lock that every other
 //! thread's page faults take too, and from a thread that may be preempted
-//! at any moment (see `pool`). Here a hash allocates nothing.
-
-use std::cell::RefCell;
+//! at any moment (see `pool`). Here a hash allocates nothing: the memory
+//! comes from `memory`.
 
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, Version,
     password_hash::{self, Output, ParamsString, SaltString, rand_core::OsRng},
 };
 
-thread_local! {
-    /// This thread's Argon2 memory, grown to the largest parameters seen.
-    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+/// The memory a hash with the default parameters works in.
+pub fn default_blocks() -> usize {
+    Params::default().block_count()
 }
 
-/// Sizes this thread's memory for the default parameters, so that the
-/// first hash allocates nothing either.
-pub fn reserve_memory() {
-    MEMORY.with_borrow_mut(|memory| {
-        memory.resize(Params::default().block_count(), Block::default());
-    });
-}
-
+/// A hash whose parameters ask for more memory than `memory` (more than
+/// today's defaults) is an error: a hashing thread cannot allocate more.
 fn compute(
     argon2: &Argon2<'_>,
     password: &str,
     salt: &[u8],
     output: &mut [u8],
+    memory: &mut [Block],
 ) -> password_hash::Result<()> {
-    MEMORY.with_borrow_mut(|memory| {
-        let blocks = argon2.params().block_count();
-        if memory.len() < blocks {
-            memory.resize(blocks, Block::default());
-        }
-        argon2.hash_password_into_with_memory(
-            password.as_bytes(),
-            salt,
-            output,
-            &mut memory[..blocks],
-        )
-    })?;
+    let memory = memory.get_mut(..argon2.params().block_count()).ok_or(
+        password_hash::Error::ParamValueInvalid(password_hash::errors::InvalidValue::TooLong),
+    )?;
+    argon2.hash_password_into_with_memory(password.as_bytes(), salt, output, memory)?;
     Ok(())
 }
 
 /// The raw Argon2id output for `password` and `salt` with the default
 /// parameters; `phc` makes it a PHC string. Split so that the hashing
 /// thread computes into fixed buffers and allocates nothing.
-pub fn compute_new(password: &str, salt: &SaltString) -> password_hash::Result<NewHash> {
+pub fn compute_new(
+    password: &str,
+    salt: &SaltString,
+    memory: &mut [Block],
+) -> password_hash::Result<NewHash> {
     let mut salt_bytes = [0_u8; 64];
     let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes)?;
     let mut output = [0_u8; Params::DEFAULT_OUTPUT_LEN];
-    compute(&Argon2::default(), password, salt_bytes, &mut output)?;
+    compute(
+        &Argon2::default(),
+        password,
+        salt_bytes,
+        &mut output,
+        memory,
+    )?;
     Ok(NewHash(output))
 }
 
@@ -85,16 +81,19 @@ pub fn new_salt() -> SaltString {
 #[cfg(test)]
 pub fn hash(password: &str) -> password_hash::Result<String> {
     let salt = new_salt();
-    compute_new(password, &salt)?.phc(&salt)
+    compute_new(password, &salt, &mut test_memory())?.phc(&salt)
+}
+
+/// Memory for one hash with the default parameters.
+#[cfg(test)]
+pub fn test_memory() -> Vec<Block> {
+    vec![Block::default(); default_blocks()]
 }
 
 /// Whether `password` matches the PHC string `hash`, with the parameters
-/// stored in it; false for a string that is not a valid Argon2 hash.
-pub fn verify(hash: &str, password: &str) -> bool {
-    matches!(verify_phc(hash, password), Ok(true))
-}
-
-fn verify_phc(hash: &str, password: &str) -> password_hash::Result<bool> {
+/// stored in it; an error for a string that is not an Argon2 hash this
+/// memory can verify.
+pub fn verify(hash: &str, password: &str, memory: &mut [Block]) -> password_hash::Result<bool> {
     let parsed = PasswordHash::new(hash)?;
     let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
         return Ok(false);
@@ -110,7 +109,7 @@ fn verify_phc(hash: &str, password: &str) -> password_hash::Result<bool> {
     let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
     let mut output = [0_u8; Output::MAX_LENGTH];
     let output = &mut output[..expected.len()];
-    compute(&argon2, password, salt_bytes, output)?;
+    compute(&argon2, password, salt_bytes, output, memory)?;
     // `Output`'s equality is constant-time.
     Ok(Output::new(output)? == expected)
 }
@@ -140,8 +139,9 @@ mod tests {
                 .unwrap()
                 .to_string()
         };
-        assert!(verify(&theirs, "abcd123!"));
-        assert!(!verify(&theirs, "abcd123?"));
+        let memory = &mut test_memory();
+        assert_eq!(verify(&theirs, "abcd123!", memory), Ok(true));
+        assert_eq!(verify(&theirs, "abcd123?", memory), Ok(false));
     }
 
     #[test]
@@ -153,12 +153,33 @@ mod tests {
             .hash_password(b"pw-1234!", &salt)
             .unwrap()
             .to_string();
-        assert!(verify(&small, "pw-1234!"));
-        assert!(!verify(&small, "pw-1234?"));
-        assert!(!verify("not a hash", "pw-1234!"));
-        assert!(!verify(
-            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ",
-            "pw-1234!"
-        ));
+        let memory = &mut test_memory();
+        assert_eq!(verify(&small, "pw-1234!", memory), Ok(true));
+        assert_eq!(verify(&small, "pw-1234?", memory), Ok(false));
+        assert!(verify("not a hash", "pw-1234!", memory).is_err());
+        assert_eq!(
+            verify(
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ",
+                "pw-1234!",
+                memory
+            ),
+            Ok(false),
+            "a hash without its output matches nothing"
+        );
+    }
+
+    #[test]
+    fn a_hash_wanting_more_memory_than_lent_is_an_error() {
+        use argon2::PasswordHasher;
+        let params = Params::new(2 * 1024, 1, 1, None).unwrap();
+        let salt = SaltString::generate(&mut OsRng);
+        let hashed = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(b"pw-1234!", &salt)
+            .unwrap()
+            .to_string();
+        let mut memory = vec![Block::default(); 1024];
+        assert!(verify(&hashed, "pw-1234!", &mut memory).is_err());
+        memory.resize(2 * 1024, Block::default());
+        assert_eq!(verify(&hashed, "pw-1234!", &mut memory), Ok(true));
     }
 }

@@ -10,7 +10,8 @@
 //! - finished jobs go to a second lock-free queue, and a relay thread of
 //!   the normal class wakes the waiting tasks;
 //! - a hashing thread allocates nothing and frees nothing: inputs and
-//!   results travel in the job, which its caller drops.
+//!   results travel in the job, which its caller drops, and its Argon2
+//!   memory is lent to it for each job (see `memory`).
 
 use std::{
     sync::Arc,
@@ -18,20 +19,18 @@ use std::{
     time::Duration,
 };
 
+use argon2::Block;
 use crossbeam_queue::ArrayQueue;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
-use super::slices::Slicer;
+use super::{memory::Memory, slices::Slicer};
 use crate::error::{AppError, AppResult};
 
 /// What a job computes: run on a hashing thread, it reads its inputs and
-/// writes its result in place.
+/// writes its result in place, with `memory` to work in.
 pub trait Work: std::any::Any + Send {
-    fn run(&mut self);
+    fn run(&mut self, memory: &mut [Block]);
 }
-
-/// What each hashing thread does once, before it lowers its priority.
-pub type Prepare = fn();
 
 struct Job {
     work: Box<dyn Work>,
@@ -46,6 +45,7 @@ struct Shared {
     jobs: ArrayQueue<Job>,
     done: ArrayQueue<Job>,
     relay: Thread,
+    memory: Memory,
 }
 
 pub struct Hasher {
@@ -55,9 +55,10 @@ pub struct Hasher {
 }
 
 impl Hasher {
-    /// `threads` hashing threads in the lowest scheduling class, and
-    /// `places` for hashes running or waiting.
-    pub fn new(threads: usize, places: usize, prepare: Prepare) -> Self {
+    /// `threads` hashing threads in the lowest scheduling class,
+    /// `places` for hashes running or waiting, and memory for as many
+    /// threads.
+    pub fn new(threads: usize, places: usize, memory: Memory) -> Self {
         // The relay needs the queues, and the queues' owner needs the relay's
         // handle to wake it: it gets them once it runs.
         let (hand_over, handed) = std::sync::mpsc::channel::<Arc<Shared>>();
@@ -73,6 +74,7 @@ impl Hasher {
             jobs: ArrayQueue::new(places),
             done: ArrayQueue::new(places),
             relay: relay.thread().clone(),
+            memory,
         });
         let _ = hand_over.send(shared.clone());
         let workers = (0..threads)
@@ -81,7 +83,6 @@ impl Hasher {
                 thread::Builder::new()
                     .name(format!("argon2-{index}"))
                     .spawn(move || {
-                        prepare();
                         let slicer = Slicer::for_this_thread();
                         lower_this_threads_priority();
                         hash_jobs(&shared, slicer);
@@ -123,8 +124,14 @@ fn hash_jobs(shared: &Shared, mut slicer: Slicer) {
                 // A caller that gave up (its request timed out) needs no answer.
                 let owed = if job.reply.is_closed() {
                     Duration::ZERO
+                } else if let Some(mut buffer) = shared.memory.take() {
+                    let owed = slicer.run(|| job.work.run(buffer.blocks()));
+                    shared.memory.put_back(buffer);
+                    owed
                 } else {
-                    slicer.run(|| job.work.run())
+                    // Only if `Memory::before_job` broke its promise. The job
+                    // goes back unrun, and its result says so.
+                    Duration::ZERO
                 };
                 // `done` has a place for every job (see `Job::place`).
                 let _ = shared.done.push(job);
@@ -141,12 +148,17 @@ fn relay_results(shared: &Shared) {
     loop {
         match shared.done.pop() {
             Some(Job { work, reply, place }) => {
+                shared.memory.after_job();
                 // Out of both queues now: the place is free before the caller
                 // hears back, so a caller that reserves again finds it.
                 drop(place);
                 let _ = reply.send(work);
             }
-            None => thread::park(),
+            // The relay is of the normal class, so it may unmap the memory.
+            None => match shared.memory.release_when_idle() {
+                Some(wait) => thread::park_timeout(wait),
+                None => thread::park(),
+            },
         }
     }
 }
@@ -184,8 +196,12 @@ impl HashPlace {
             reply,
             place: self.place,
         };
+        let shared = &self.hasher.shared;
+        shared.memory.before_job().map_err(AppError::internal)?;
         // The queue has a place for every job (see `Job::place`).
-        if self.hasher.shared.jobs.push(job).is_err() {
+        if shared.jobs.push(job).is_err() {
+            // Never run, and so never relayed: `after_job` is owed here.
+            shared.memory.after_job();
             return Err(AppError::internal(anyhow::anyhow!(
                 "hashing queue full despite a place"
             )));
@@ -206,10 +222,24 @@ impl HashPlace {
 mod tests {
     use super::{super::slices::test_support, *};
 
+    /// Memory of four blocks for each of `threads`, kept 50 ms.
+    fn test_memory(threads: usize) -> Memory {
+        Memory::new(threads, 4, Duration::from_millis(50))
+    }
+
     struct Policy(Option<thread_priority::ThreadSchedulePolicy>);
 
+    /// The size of the memory its job was lent.
+    struct MemoryLent(usize);
+
+    impl Work for MemoryLent {
+        fn run(&mut self, memory: &mut [Block]) {
+            self.0 = memory.len();
+        }
+    }
+
     impl Work for Policy {
-        fn run(&mut self) {
+        fn run(&mut self, _memory: &mut [Block]) {
             self.0 = thread_priority::thread_schedule_policy().ok();
         }
     }
@@ -223,7 +253,7 @@ mod tests {
     }
 
     impl Work for Spin {
-        fn run(&mut self) {
+        fn run(&mut self, _memory: &mut [Block]) {
             let before = test_support::rests_taken();
             test_support::spin_for(Duration::from_millis(20));
             self.rests = test_support::rests_taken() - before;
@@ -231,14 +261,14 @@ mod tests {
     }
 
     impl Work for Double {
-        fn run(&mut self) {
+        fn run(&mut self, _memory: &mut [Block]) {
             self.0 *= 2;
         }
     }
 
     #[tokio::test]
     async fn a_full_queue_refuses_at_once_and_a_finished_hash_frees_its_place() {
-        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 2, || {})));
+        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 2, test_memory(1))));
         let first = hasher.reserve().unwrap();
         let second = hasher.reserve().unwrap();
         assert!(matches!(
@@ -252,7 +282,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashing_threads_run_in_the_idle_class_and_only_they() {
-        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 1, || {})));
+        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 1, test_memory(1))));
         let policy = hasher.reserve().unwrap().run(Policy(None)).await.unwrap();
         assert_eq!(policy.0, Some(IDLE));
         assert_ne!(thread_priority::thread_schedule_policy().ok(), Some(IDLE));
@@ -260,7 +290,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_job_runs_in_slices_with_a_rest_after_each() {
-        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 1, || {})));
+        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 1, test_memory(1))));
         let spin = hasher
             .reserve()
             .unwrap()
@@ -272,8 +302,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_job_is_lent_memory_which_is_freed_once_the_hashes_stop() {
+        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 1, test_memory(1))));
+        let lent = hasher.reserve().unwrap().run(MemoryLent(0)).await.unwrap();
+        assert_eq!(lent.0, 4);
+        let memory = &hasher.shared.memory;
+        assert_eq!(memory.buffers(), 1, "kept for the next hash");
+        let freed_by = std::time::Instant::now() + Duration::from_secs(5);
+        while memory.buffers() > 0 && std::time::Instant::now() < freed_by {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(memory.buffers(), 0, "the relay frees it once idle");
+        let lent = hasher.reserve().unwrap().run(MemoryLent(0)).await.unwrap();
+        assert_eq!(lent.0, 4, "and makes it again for the next hash");
+    }
+
+    #[tokio::test]
     async fn many_jobs_from_many_tasks_all_come_back() {
-        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(2, 64, || {})));
+        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(2, 64, test_memory(2))));
         let tasks: Vec<_> = (0..64_u32)
             .map(|n| tokio::spawn(async move { hasher.reserve().unwrap().run(Double(n)).await }))
             .collect();
