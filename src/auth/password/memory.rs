@@ -120,10 +120,14 @@ impl Memory {
         let _ = self.spare.push(buffer);
     }
 
-    /// On the relay thread, once a job is back.
+    /// Once a job is back (on the relay thread), or when it could not be
+    /// queued after all.
     pub fn after_job(&self) {
         let mut state = self.state();
-        state.jobs -= 1;
+        debug_assert!(state.jobs > 0, "a job back that was never counted");
+        // Saturating: a miscount must not panic the relay, which every
+        // login waits on.
+        state.jobs = state.jobs.saturating_sub(1);
         state.last_job_back = Instant::now();
     }
 
@@ -140,10 +144,13 @@ impl Memory {
             return Some(self.keep_for - idle);
         }
         // No job is queued or running, so every buffer is spare.
-        while self.spare.pop().is_some() {
-            state.buffers -= 1;
-        }
+        let released: Vec<Buffer> = std::iter::from_fn(|| self.spare.pop()).collect();
+        state.buffers = state.buffers.saturating_sub(released.len());
         self.report(&state);
+        // Unmapped once the lock is free: a caller queueing a hash meanwhile
+        // does not wait for it.
+        drop(state);
+        drop(released);
         None
     }
 
