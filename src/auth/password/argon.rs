@@ -19,7 +19,8 @@ pub fn default_blocks() -> usize {
 }
 
 /// A hash whose parameters ask for more memory than `memory` (more than
-/// today's defaults) is an error: a hashing thread cannot allocate more.
+/// today's defaults) is an error (the crate's `MemoryTooLittle`): a
+/// hashing thread cannot allocate more.
 fn compute(
     argon2: &Argon2<'_>,
     password: &str,
@@ -27,9 +28,6 @@ fn compute(
     output: &mut [u8],
     memory: &mut [Block],
 ) -> password_hash::Result<()> {
-    let memory = memory.get_mut(..argon2.params().block_count()).ok_or(
-        password_hash::Error::ParamValueInvalid(password_hash::errors::InvalidValue::TooLong),
-    )?;
     argon2.hash_password_into_with_memory(password.as_bytes(), salt, output, memory)?;
     Ok(())
 }

@@ -3,13 +3,14 @@
 //! for a while, so that an instance that has served a login shrinks back to
 //! the memory its queries need.
 //!
-//! Only threads of the normal class map or unmap it: a caller, when it
-//! queues a job and finds the memory given back, and the relay thread, when
-//! the hashes have stopped. Mapping and unmapping take the process's
-//! memory-map lock, which a hashing thread must never hold (see `pool`). A
-//! hashing thread only takes a buffer from a lock-free queue and puts it
-//! back; its first hash after a release faults the fresh pages in, which
-//! takes only the lock of that one mapping.
+//! Only threads of the normal class map, fault in or unmap it: a caller,
+//! when it queues a job and finds the memory given back (on tokio's
+//! blocking pool: faulting in 19 MiB takes milliseconds), and the relay
+//! thread, when the hashes have stopped. All three take the process's
+//! memory-map lock (a page fault too, on older kernels every time and on
+//! newer ones for a mapping's first), which a hashing thread must never
+//! hold (see `pool`). A hashing thread only takes a buffer, its pages all
+//! in, from a lock-free queue and puts it back.
 //!
 //! Each buffer is a mapping of its own, not an allocation: the allocator
 //! would keep freed memory for reuse and give it back to the kernel only
@@ -24,14 +25,18 @@ use std::{
 
 use argon2::Block;
 use crossbeam_queue::ArrayQueue;
-use memmap2::MmapMut;
+use memmap2::{MmapMut, MmapOptions};
 
-/// Memory for one hash: anonymous pages, zero until a hash writes them.
+/// Memory for one hash: anonymous pages, faulted in when mapped.
 pub struct Buffer(MmapMut);
 
 impl Buffer {
     fn new(blocks: usize) -> io::Result<Self> {
-        MmapMut::map_anon(blocks * std::mem::size_of::<Block>()).map(Self)
+        MmapOptions::new()
+            .len(blocks * std::mem::size_of::<Block>())
+            .populate()
+            .map_anon()
+            .map(Self)
     }
 
     pub fn blocks(&mut self) -> &mut [Block] {
@@ -64,7 +69,8 @@ struct State {
     /// Jobs queued and not yet relayed back: while there are any, every
     /// buffer stays.
     jobs: usize,
-    last_job_back: Instant,
+    /// When buffers were last mapped or a job came back.
+    last_used: Instant,
 }
 
 impl Memory {
@@ -76,7 +82,7 @@ impl Memory {
             state: Mutex::new(State {
                 buffers: 0,
                 jobs: 0,
-                last_job_back: Instant::now(),
+                last_used: Instant::now(),
             }),
             buffers_wanted: threads,
             blocks,
@@ -84,28 +90,42 @@ impl Memory {
         }
     }
 
+    /// Whether every hashing thread has a buffer, so that `before_job`
+    /// maps nothing (unless they are given back in between).
+    pub fn is_mapped(&self) -> bool {
+        self.state().buffers == self.buffers_wanted
+    }
+
+    /// Maps the buffers that were given back. Kept `keep_for` from now if
+    /// no job follows (its caller gave up).
+    pub fn map(&self) -> io::Result<()> {
+        self.map_missing(&mut self.state())
+    }
+
     /// Before a job is queued: a buffer is waiting for every hashing
-    /// thread until the job is back (`after_job`). An error (the kernel
-    /// had no memory to map) leaves no job counted.
+    /// thread until the job is back (`after_job`). It maps only what was
+    /// given back since `map`. An error (the kernel had no memory to map)
+    /// leaves no job counted.
     pub fn before_job(&self) -> io::Result<()> {
         let mut state = self.state();
-        let before = state.buffers;
-        let mapped = self.map_missing(&mut state);
-        if state.buffers != before {
-            self.report(&state);
-        }
-        mapped?;
+        self.map_missing(&mut state)?;
         state.jobs += 1;
         Ok(())
     }
 
     fn map_missing(&self, state: &mut State) -> io::Result<()> {
-        while state.buffers < self.buffers_wanted {
+        if state.buffers == self.buffers_wanted {
+            return Ok(());
+        }
+        state.last_used = Instant::now();
+        let mapped = (state.buffers..self.buffers_wanted).try_for_each(|_| {
             // `spare` has room for every buffer.
             let _ = self.spare.push(Buffer::new(self.blocks)?);
             state.buffers += 1;
-        }
-        Ok(())
+            Ok(())
+        });
+        self.report(state);
+        mapped
     }
 
     /// On a hashing thread, with a job to run: a buffer, which
@@ -124,22 +144,21 @@ impl Memory {
     /// queued after all.
     pub fn after_job(&self) {
         let mut state = self.state();
-        debug_assert!(state.jobs > 0, "a job back that was never counted");
         // Saturating: a miscount must not panic the relay, which every
         // login waits on.
         state.jobs = state.jobs.saturating_sub(1);
-        state.last_job_back = Instant::now();
+        state.last_used = Instant::now();
     }
 
-    /// On the relay thread: frees every buffer once no job has run for
-    /// `keep_for`. Answers how long until it should look again, or `None`
+    /// On the relay thread: frees every buffer once they have not been
+    /// used for `keep_for`. Answers how long until it should look again, or `None`
     /// when only a job's return can change the answer.
     pub fn release_when_idle(&self) -> Option<Duration> {
         let mut state = self.state();
         if state.buffers == 0 || state.jobs > 0 {
             return None;
         }
-        let idle = state.last_job_back.elapsed();
+        let idle = state.last_used.elapsed();
         if idle < self.keep_for {
             return Some(self.keep_for - idle);
         }
@@ -160,8 +179,8 @@ impl Memory {
         self.state().buffers
     }
 
-    /// For the operator: memory the hashing threads hold, as the pages
-    /// would be once every buffer has been used.
+    /// For the operator: memory the hashing threads hold, all of it
+    /// resident (the buffers are mapped with their pages in).
     fn report(&self, state: &State) {
         let bytes = state.buffers * self.blocks * std::mem::size_of::<Block>();
         metrics::gauge!("uliga_password_hash_memory_bytes").set(bytes as f64);
@@ -205,6 +224,61 @@ mod tests {
         assert_eq!(memory.release_when_idle(), None);
         assert_eq!(memory.buffers(), 0, "freed once idle");
         assert!(memory.take().is_none());
+    }
+
+    /// The resident bytes of the mapping that holds `address`, from
+    /// /proc/self/smaps.
+    fn resident_bytes_at(address: usize) -> Option<usize> {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
+        let mut inside = false;
+        for line in smaps.lines() {
+            if let Some((range, _)) = line.split_once(' ')
+                && let Some((start, end)) = range.split_once('-')
+                && let (Ok(start), Ok(end)) = (
+                    usize::from_str_radix(start, 16),
+                    usize::from_str_radix(end, 16),
+                )
+            {
+                inside = (start..end).contains(&address);
+            } else if inside && let Some(rss) = line.strip_prefix("Rss:") {
+                return rss
+                    .trim()
+                    .trim_end_matches(" kB")
+                    .parse::<usize>()
+                    .ok()
+                    .map(|kb| kb * 1024);
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn buffers_are_mapped_with_their_pages_in() {
+        let blocks = 1024;
+        let memory = Memory::new(1, blocks, Duration::from_secs(60));
+        memory.before_job().unwrap();
+        let mut buffer = memory.take().unwrap();
+        let address = buffer.blocks().as_ptr() as usize;
+        let resident = resident_bytes_at(address).expect("the buffer's mapping");
+        assert!(
+            resident >= blocks * std::mem::size_of::<Block>(),
+            "{resident} bytes resident: a hashing thread would fault them in"
+        );
+        memory.put_back(buffer);
+    }
+
+    #[test]
+    fn buffers_mapped_for_a_job_that_never_came_are_freed_once_idle() {
+        let memory = Memory::new(1, 4, Duration::from_millis(50));
+        memory.map().unwrap();
+        assert!(memory.is_mapped());
+        let wait = memory
+            .release_when_idle()
+            .expect("kept from the mapping on, not freed at once");
+        std::thread::sleep(wait);
+        assert_eq!(memory.release_when_idle(), None);
+        assert!(!memory.is_mapped());
+        assert_eq!(memory.buffers(), 0);
     }
 
     #[test]

@@ -196,7 +196,20 @@ impl HashPlace {
             reply,
             place: self.place,
         };
-        let shared = &self.hasher.shared;
+        let hasher = self.hasher;
+        let shared = &hasher.shared;
+        if !shared.memory.is_mapped() {
+            // Faulting in 19 MiB takes milliseconds: not on a worker that
+            // serves requests. Counted apart from the job, so that a caller
+            // that gives up meanwhile leaves no job counted.
+            tokio::task::spawn_blocking(move || hasher.shared.memory.map())
+                .await
+                .map_err(AppError::internal)?
+                .map_err(AppError::internal)?;
+            // To look at them again: if this caller gives up now, the relay
+            // gives them back after the idle time.
+            shared.relay.unpark();
+        }
         shared.memory.before_job().map_err(AppError::internal)?;
         // The queue has a place for every job (see `Job::place`).
         if shared.jobs.push(job).is_err() {
@@ -222,9 +235,9 @@ impl HashPlace {
 mod tests {
     use super::{super::slices::test_support, *};
 
-    /// Memory of four blocks for each of `threads`, kept 50 ms.
+    /// Memory of four blocks for each of `threads`, kept half a second.
     fn test_memory(threads: usize) -> Memory {
-        Memory::new(threads, 4, Duration::from_millis(50))
+        Memory::new(threads, 4, Duration::from_millis(500))
     }
 
     struct Policy(Option<thread_priority::ThreadSchedulePolicy>);
