@@ -90,20 +90,26 @@ def post(body, token=None, timeout=30, url=GRAPHQL):
         return json.loads(response.read())
 
 
-def statements_total():
+def metrics_lines():
+    """The service's /metrics, one sample a line."""
     with urllib.request.urlopen(f"http://{SERVICE_ADDR}/metrics", timeout=10) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith("uliga_db_statements_total"):
-                return int(float(line.split()[-1]))
-    raise RuntimeError("no uliga_db_statements_total in /metrics")
+        return response.read().decode().splitlines()
 
 
-def gauge(name):
-    with urllib.request.urlopen(f"http://{SERVICE_ADDR}/metrics", timeout=10) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[-1])
+def metric(name):
+    """The value of the unlabelled metric `name`, or None when the service
+    has not recorded it yet."""
+    for line in metrics_lines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
     return None
+
+
+def statements_total():
+    total = metric("uliga_db_statements_total")
+    if total is None:
+        raise RuntimeError("no uliga_db_statements_total in /metrics")
+    return int(total)
 
 
 def graphql_errors(operation=None):
@@ -111,13 +117,12 @@ def graphql_errors(operation=None):
     them or those of one operation (its root field): oha counts any 200 as
     a success, so each load run checks that its answers carried no error."""
     total = 0
-    with urllib.request.urlopen(f"http://{SERVICE_ADDR}/metrics", timeout=10) as response:
-        for line in response.read().decode().splitlines():
-            if not line.startswith("uliga_graphql_errors_total{"):
-                continue
-            if operation and f'operation="{operation}"' not in line:
-                continue
-            total += int(float(line.split()[-1]))
+    for line in metrics_lines():
+        if not line.startswith("uliga_graphql_errors_total{"):
+            continue
+        if operation and f'operation="{operation}"' not in line:
+            continue
+        total += int(float(line.split()[-1]))
     return total
 
 
@@ -602,10 +607,10 @@ def memory_after_logins(service, dashboard, seconds):
     say("memory after the logins, until the hashing memory is given back")
     right_after = service.rss()
     started = time.monotonic()
-    while (gauge("uliga_password_hash_memory_bytes") or 0) > 0 and time.monotonic() - started < 60:
+    while (metric("uliga_password_hash_memory_bytes") or 0) > 0 and time.monotonic() - started < 60:
         time.sleep(0.1)
     released_after = time.monotonic() - started
-    held = gauge("uliga_password_hash_memory_bytes")
+    held = metric("uliga_password_hash_memory_bytes")
     released = service.rss()
     service.reset_hwm()
     say("dashboard at concurrency 64 after the logins")

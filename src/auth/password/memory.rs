@@ -151,8 +151,8 @@ impl Memory {
     }
 
     /// On the relay thread: frees every buffer once they have not been
-    /// used for `keep_for`. Answers how long until it should look again, or `None`
-    /// when only a job's return can change the answer.
+    /// used for `keep_for`. Answers how long until it should look again,
+    /// or `None` when only a job's return (or a mapping) can change that.
     pub fn release_when_idle(&self) -> Option<Duration> {
         let mut state = self.state();
         if state.buffers == 0 || state.jobs > 0 {
