@@ -9,9 +9,10 @@
 //!   with `park`, which is a futex on an atomic, not a mutex;
 //! - finished jobs go to a second lock-free queue, and a relay thread of
 //!   the normal class wakes the waiting tasks;
-//! - a hashing thread allocates nothing and frees nothing: inputs and
-//!   results travel in the job, which its caller drops, and its Argon2
-//!   memory is lent to it for each job (see `memory`).
+//! - a hashing thread allocates nothing and frees nothing (but for a
+//!   panic's report): inputs and results travel in the job, which its
+//!   caller drops, and its Argon2 memory is lent to it for each job (see
+//!   `memory`).
 
 use std::{
     sync::Arc,
@@ -39,6 +40,10 @@ struct Job {
     /// holds a place, so neither queue can overflow, even when callers give
     /// up.
     place: OwnedSemaphorePermit,
+    /// Whether `work` ran to its end. A job that panicked (or was never
+    /// run) gets no answer: its caller gets an error, not a half-made
+    /// result.
+    finished: bool,
 }
 
 struct Shared {
@@ -125,12 +130,17 @@ fn hash_jobs(shared: &Shared, mut slicer: Slicer) {
                 let owed = if job.reply.is_closed() {
                     Duration::ZERO
                 } else if let Some(mut buffer) = shared.memory.take() {
-                    let owed = slicer.run(|| job.work.run(buffer.blocks()));
+                    // A panic (which the panic hook has logged) ends only its
+                    // job: the thread goes on to the next, and the job goes
+                    // through the relay like any other, so that its place and
+                    // its count in `memory` are given back.
+                    let ran = slicer.run(|| job.work.run(buffer.blocks()));
                     shared.memory.put_back(buffer);
-                    owed
+                    job.finished = ran.is_ok();
+                    ran.unwrap_or_default()
                 } else {
-                    // Only if `Memory::before_job` broke its promise. The job
-                    // goes back unrun, and its result says so.
+                    // Only if `Memory::before_job` broke its promise: the job
+                    // goes back unrun.
                     Duration::ZERO
                 };
                 // `done` has a place for every job (see `Job::place`).
@@ -147,12 +157,20 @@ fn hash_jobs(shared: &Shared, mut slicer: Slicer) {
 fn relay_results(shared: &Shared) {
     loop {
         match shared.done.pop() {
-            Some(Job { work, reply, place }) => {
+            Some(Job {
+                work,
+                reply,
+                place,
+                finished,
+            }) => {
                 shared.memory.after_job();
                 // Out of both queues now: the place is free before the caller
                 // hears back, so a caller that reserves again finds it.
                 drop(place);
-                let _ = reply.send(work);
+                if finished {
+                    let _ = reply.send(work);
+                }
+                // Otherwise `reply` is dropped unsent, which is the answer.
             }
             // The relay is of the normal class, so it may unmap the memory.
             None => match shared.memory.release_when_idle() {
@@ -195,6 +213,7 @@ impl HashPlace {
             work: Box::new(work),
             reply,
             place: self.place,
+            finished: false,
         };
         let hasher = self.hasher;
         let shared = &hasher.shared;
@@ -222,7 +241,11 @@ impl HashPlace {
         for worker in &self.hasher.workers {
             worker.unpark();
         }
-        let done = answer.await.map_err(AppError::internal)?;
+        let done = answer.await.map_err(|_| {
+            AppError::internal(anyhow::anyhow!(
+                "a hash ended without a result (a panic, logged by its thread)"
+            ))
+        })?;
         // The box holds the `W` this call put in.
         let done: Box<dyn std::any::Any> = done;
         done.downcast::<W>()
@@ -258,6 +281,14 @@ mod tests {
     }
 
     struct Double(u32);
+
+    struct Panics;
+
+    impl Work for Panics {
+        fn run(&mut self, _memory: &mut [Block]) {
+            panic!("a hash that panics");
+        }
+    }
 
     /// Spins for 20 ms of its thread's processor time and counts the rests
     /// that thread took meanwhile.
@@ -328,6 +359,26 @@ mod tests {
         assert_eq!(memory.buffers(), 0, "the relay frees it once idle");
         let lent = hasher.reserve().unwrap().run(MemoryLent(0)).await.unwrap();
         assert_eq!(lent.0, 4, "and makes it again for the next hash");
+    }
+
+    #[tokio::test]
+    async fn a_hash_that_panics_is_an_error_and_its_thread_hashes_on() {
+        let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 1, test_memory(1))));
+        let failed = hasher.reserve().unwrap().run(Panics).await;
+        assert!(matches!(failed, Err(AppError::Internal(_))));
+        // The one place, and the one thread, take the next job.
+        let next = hasher.reserve().expect("the place was given back");
+        let doubled = tokio::time::timeout(Duration::from_secs(5), next.run(Double(21)))
+            .await
+            .expect("the hashing thread lives on");
+        assert_eq!(doubled.unwrap().0, 42);
+        // No job is left counted, so the memory is given back once idle.
+        let memory = &hasher.shared.memory;
+        let freed_by = std::time::Instant::now() + Duration::from_secs(5);
+        while memory.buffers() > 0 && std::time::Instant::now() < freed_by {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(memory.buffers(), 0);
     }
 
     #[tokio::test]

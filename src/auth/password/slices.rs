@@ -20,7 +20,9 @@
 
 use std::{
     cell::Cell,
+    panic::{self, AssertUnwindSafe},
     sync::OnceLock,
+    thread,
     time::{Duration, Instant},
 };
 
@@ -81,8 +83,11 @@ impl Slicer {
     /// the rest still owed: none when it ran in slices, as long as it took
     /// when it ran whole. The caller takes that rest once the result is
     /// handed on, so that no one waits for it.
+    ///
+    /// A panic in `work` is caught and returned, with the timer disarmed:
+    /// the thread lives on to run the next job, and rests no more.
     #[must_use = "a thread that ran its work whole owes a rest"]
-    pub fn run(&mut self, work: impl FnOnce()) -> Duration {
+    pub fn run(&mut self, work: impl FnOnce()) -> thread::Result<Duration> {
         // The first slice ends one slice from now, and each later one a
         // slice after the rest before it ended.
         let every = Expiration::IntervalDelayed(TimeSpec::from(SLICE), TimeSpec::from(2 * SLICE));
@@ -92,17 +97,17 @@ impl Slicer {
         });
         match armed {
             Some(timer) => {
-                work();
+                let ran = panic::catch_unwind(AssertUnwindSafe(work));
                 // A zero expiry disarms. A signal already on its way still
                 // arrives, and costs one more rest.
                 let disarm = Expiration::OneShot(TimeSpec::new(0, 0));
                 let _ = timer.set(disarm, TimerSetTimeFlags::empty());
-                Duration::ZERO
+                ran.map(|()| Duration::ZERO)
             }
             None => {
                 let started = Instant::now();
-                work();
-                started.elapsed()
+                let ran = panic::catch_unwind(AssertUnwindSafe(work));
+                ran.map(|()| started.elapsed())
             }
         }
     }
@@ -177,7 +182,7 @@ mod tests {
             assert!(slicer.timer.is_some(), "the slice timer is set up");
             let rests_before = rests_taken();
             let (cpu_before, started) = (thread_cpu_time(), Instant::now());
-            let owed = slicer.run(|| spin_for(Duration::from_millis(20)));
+            let owed = slicer.run(|| spin_for(Duration::from_millis(20))).unwrap();
             (
                 rests_taken() - rests_before,
                 owed,
@@ -210,12 +215,29 @@ mod tests {
     }
 
     #[test]
+    fn a_panic_in_the_work_is_returned_and_the_timer_stops() {
+        thread::spawn(|| {
+            let mut slicer = Slicer::for_this_thread();
+            let ran = slicer.run(|| {
+                spin_for(Duration::from_millis(5));
+                panic!("a hash that panics");
+            });
+            assert!(ran.is_err(), "the panic is returned");
+            let after_work = rests_taken();
+            thread::sleep(Duration::from_millis(30));
+            assert!(rests_taken() - after_work <= 1, "the timer was disarmed");
+        })
+        .join()
+        .expect("the thread lives on after the panic");
+    }
+
+    #[test]
     fn without_a_timer_the_work_runs_whole_and_owes_its_time() {
         let work = Duration::from_millis(10);
         let (rests, owed) = thread::spawn(move || {
             let mut slicer = Slicer { timer: None };
             let rests_before = rests_taken();
-            let owed = slicer.run(|| spin_for(work));
+            let owed = slicer.run(|| spin_for(work)).unwrap();
             (rests_taken() - rests_before, owed)
         })
         .join()
