@@ -243,7 +243,7 @@ impl HashPlace {
         }
         let done = answer.await.map_err(|_| {
             AppError::internal(anyhow::anyhow!(
-                "a hash ended without a result (a panic, logged by its thread)"
+                "a hash ended without a result: it panicked (see the log) or never ran"
             ))
         })?;
         // The box holds the `W` this call put in.
