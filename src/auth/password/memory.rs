@@ -213,6 +213,7 @@ mod tests {
                 .all(|block| block.as_ref().iter().all(|&word| word == 0)),
             "fresh pages are zero"
         );
+        // The last word is the mapping's: writing it does not fault.
         blocks[3].as_mut()[127] = 1;
         assert_eq!(memory.release_when_idle(), None, "a job is out");
         memory.put_back(buffer);
