@@ -14,6 +14,7 @@ use crate::{
     },
     error::{AppError, AppResult},
     ids::{CategoryId, MemberId},
+    ledger::tombstones::{self, RowKind},
 };
 
 /// Categories of the given ledgers, in the order they were made, except
@@ -30,21 +31,49 @@ pub async fn for_ledgers(conn: &mut Conn, ledger_ids: &[i64]) -> AppResult<Vec<C
     )?)
 }
 
-/// A category of a ledger the viewer belongs to; FORBIDDEN otherwise.
+/// A category of a ledger the viewer belongs to; NOT_FOUND if it was
+/// deleted from one, FORBIDDEN otherwise.
 pub async fn visible_to(
     conn: &mut Conn,
     id: CategoryId,
     viewer: MemberId,
 ) -> AppResult<CategoryRow> {
-    categories::table
+    let found = categories::table
         .inner_join(ledger_members::table.on(ledger_members::ledger_id.eq(categories::ledger_id)))
         .filter(categories::id.eq(id.0))
         .filter(ledger_members::member_id.eq(viewer.0))
         .select(CategoryRow::as_select())
         .first(conn)
         .await
-        .optional()?
-        .ok_or(AppError::Forbidden)
+        .optional()?;
+    match found {
+        Some(row) => Ok(row),
+        None => Err(tombstones::absent(conn, RowKind::Category, &[id.0], viewer).await),
+    }
+}
+
+/// Why categories that are not the ledger's were given for its entries:
+/// `Ok` when the viewer sees each of them in another of their ledgers (a
+/// wrong choice, for the caller to report as bad input), else the error for
+/// those the viewer may not see (NOT_FOUND when deleted from one of their
+/// ledgers, FORBIDDEN otherwise). `ids` are distinct.
+pub async fn check_seen_elsewhere(conn: &mut Conn, ids: &[i64], viewer: MemberId) -> AppResult<()> {
+    let seen: Vec<i64> = categories::table
+        .inner_join(ledger_members::table.on(ledger_members::ledger_id.eq(categories::ledger_id)))
+        .filter(categories::id.eq_any(ids))
+        .filter(ledger_members::member_id.eq(viewer.0))
+        .select(categories::id)
+        .load(conn)
+        .await?;
+    let unseen: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !seen.contains(id))
+        .collect();
+    if unseen.is_empty() {
+        return Ok(());
+    }
+    Err(tombstones::absent(conn, RowKind::Category, &unseen, viewer).await)
 }
 
 pub async fn insert(conn: &mut Conn, category: NewCategory<'_>) -> AppResult<i64> {

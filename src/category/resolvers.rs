@@ -10,7 +10,10 @@ use crate::{
     error::{AppError, AppResult},
     graphql::context::ContextExt,
     ids::{CategoryId, LedgerId},
-    ledger::access::member_of,
+    ledger::{
+        access::member_of,
+        tombstones::{self, RowKind},
+    },
     notify::LedgerChange,
 };
 
@@ -124,6 +127,7 @@ impl CategoryMutation {
         let viewer = ctx.viewer()?.member_id;
         let id = CategoryId::parse(&id)?;
         let services = ctx.services();
+        let now = services.clock.now_naive();
         let ledger = services
             .db
             .transaction(move |conn| {
@@ -135,8 +139,10 @@ impl CategoryMutation {
                             "기본 카테고리(기타)는 삭제할 수 없습니다.",
                         ));
                     }
+                    let ledger = LedgerId(row.ledger_id);
                     queries::delete_moving_entries(conn, &row).await?;
-                    Ok(LedgerId(row.ledger_id))
+                    tombstones::record(conn, RowKind::Category, ledger, &[row.id], now).await?;
+                    Ok(ledger)
                 }
                 .boxed()
             })

@@ -155,6 +155,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deleted_rows (kind, row_id) {
+        kind -> Varchar,
+        row_id -> BigInt,
+        ledger_id -> BigInt,
+        deleted_at -> Datetime,
+    }
+}
+
 diesel::joinable!(member_identities -> members (member_id));
 diesel::joinable!(ledger_members -> ledgers (ledger_id));
 diesel::joinable!(ledger_members -> members (member_id));
@@ -180,4 +189,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     schedule_assignments,
     schedule_reminders,
     notifications,
+    deleted_rows,
 );

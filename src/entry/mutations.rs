@@ -28,9 +28,15 @@ use crate::{
     error::{AppError, AppResult, RowError},
     graphql::context::ContextExt,
     ids::{CategoryId, EntryId, LedgerId, MemberId},
-    ledger::{access::member_of, types::Ledger},
+    ledger::{
+        access::member_of,
+        tombstones::{self, RowKind},
+        types::Ledger,
+    },
     notify::{LedgerChange, LedgerEventKind},
 };
+
+const NOT_THIS_LEDGERS_CATEGORY: &str = "이 가계부의 카테고리가 아닙니다.";
 
 /// Batches hold at most this many entries.
 pub const MAX_BATCH: usize = 500;
@@ -68,16 +74,15 @@ impl EntryMutation {
         let valid = input
             .validate()
             .map_err(|error| error.into_app_error("input."))?;
-        let created =
-            create(ctx, ledger, viewer, vec![valid])
-                .await
-                .map_err(|error| match error {
-                    AppError::InvalidRows(mut rows) if rows.len() == 1 => {
-                        let row = rows.remove(0);
-                        AppError::bad_input(format!("input.{}", row.field), row.message)
-                    }
-                    other => other,
-                })?;
+        let created = create(ctx, ledger, viewer, vec![Ok(valid)])
+            .await
+            .map_err(|error| match error {
+                AppError::InvalidRows(mut rows) if rows.len() == 1 => {
+                    let row = rows.remove(0);
+                    AppError::bad_input(format!("input.{}", row.field), row.message)
+                }
+                other => other,
+            })?;
         let ledger = Arc::new(Ledger::from(created.ledger));
         entries_of(&ledger, created.views)
             .pop()
@@ -100,18 +105,14 @@ impl EntryMutation {
                 "한 번에 1~500건까지 기록할 수 있습니다.",
             ));
         }
-        let mut valid = Vec::with_capacity(inputs.len());
-        let mut bad = Vec::new();
-        for (index, input) in inputs.iter().enumerate() {
-            match input.validate() {
-                Ok(entry) => valid.push(entry),
-                Err(error) => bad.push(row_error(index, error)),
-            }
-        }
-        if !bad.is_empty() {
-            return Err(AppError::InvalidRows(bad));
-        }
-        let created = create(ctx, ledger, viewer, valid).await?;
+        // Rows with bad fields go on to the category checks with the rest,
+        // so that one answer reports every bad row.
+        let rows = inputs
+            .iter()
+            .enumerate()
+            .map(|(index, input)| input.validate().map_err(|error| row_error(index, error)))
+            .collect();
+        let created = create(ctx, ledger, viewer, rows).await?;
         let income_count = created
             .views
             .iter()
@@ -180,10 +181,11 @@ impl EntryMutation {
             .db
             .transaction(move |conn| {
                 async move {
-                    let (mut row, role) = queries::visible(conn, &[id.0], viewer)
-                        .await?
-                        .pop()
-                        .ok_or(AppError::Forbidden)?;
+                    let Some((mut row, role)) =
+                        queries::visible(conn, &[id.0], viewer).await?.pop()
+                    else {
+                        return Err(tombstones::absent(conn, RowKind::Entry, &[id.0], viewer).await);
+                    };
                     if row.creator_id != viewer.0 && role != crate::ledger::model::ROLE_ADMIN {
                         return Err(AppError::Forbidden);
                     }
@@ -196,9 +198,11 @@ impl EntryMutation {
                             .get_result(conn)
                             .await?;
                         if in_ledger == 0 {
+                            category_queries::check_seen_elsewhere(conn, &[category.0], viewer)
+                                .await?;
                             return Err(AppError::bad_input(
                                 "input.categoryId",
-                                "이 가계부의 카테고리가 아닙니다.",
+                                NOT_THIS_LEDGERS_CATEGORY,
                             ));
                         }
                         row.category_id = category.0;
@@ -261,20 +265,39 @@ impl EntryMutation {
         wanted.dedup();
         let wanted: Vec<i64> = wanted.into_iter().map(|id| id.0).collect();
         let services = ctx.services();
+        let now = services.clock.now_naive();
         let deleted = services
             .db
             .transaction(move |conn| {
                 async move {
                     let rows = queries::visible(conn, &wanted, viewer).await?;
-                    let deletable = rows.len() == wanted.len()
-                        && rows.iter().all(|(row, role)| {
-                            row.creator_id == viewer.0 || role == crate::ledger::model::ROLE_ADMIN
-                        });
-                    if !deletable {
+                    let allowed = rows.iter().all(|(row, role)| {
+                        row.creator_id == viewer.0 || role == crate::ledger::model::ROLE_ADMIN
+                    });
+                    if !allowed {
                         return Err(AppError::Forbidden);
                     }
+                    if rows.len() < wanted.len() {
+                        let missing: Vec<i64> = wanted
+                            .iter()
+                            .copied()
+                            .filter(|id| !rows.iter().any(|(row, _)| row.id == *id))
+                            .collect();
+                        return Err(
+                            tombstones::absent(conn, RowKind::Entry, &missing, viewer).await
+                        );
+                    }
                     queries::delete(conn, &wanted).await?;
-                    Ok(rows.into_iter().map(|(row, _)| row).collect::<Vec<_>>())
+                    let rows: Vec<_> = rows.into_iter().map(|(row, _)| row).collect();
+                    let mut by_ledger: HashMap<i64, Vec<i64>> = HashMap::new();
+                    for row in &rows {
+                        by_ledger.entry(row.ledger_id).or_default().push(row.id);
+                    }
+                    for (ledger, ids) in by_ledger {
+                        tombstones::record(conn, RowKind::Entry, LedgerId(ledger), &ids, now)
+                            .await?;
+                    }
+                    Ok(rows)
                 }
                 .boxed()
             })
@@ -304,12 +327,14 @@ fn row_error(index: usize, error: FieldError) -> RowError {
 }
 
 /// Writes `entries` into `ledger` (and their copies into `alsoAddTo`
-/// ledgers) in one transaction, then publishes the changes.
+/// ledgers) in one transaction, then publishes the changes. A row given as
+/// an error already failed its own checks: nothing is written then, and the
+/// error comes back with those of the other bad rows.
 async fn create(
     ctx: &Context<'_>,
     ledger: LedgerId,
     viewer: MemberId,
-    entries: Vec<ValidEntry>,
+    entries: Vec<Result<ValidEntry, RowError>>,
 ) -> AppResult<Created> {
     let services = ctx.services();
     let now = services.clock.now_naive();
@@ -329,15 +354,23 @@ async fn write_entries(
     conn: &mut Conn,
     ledger: LedgerId,
     viewer: MemberId,
-    entries: Vec<ValidEntry>,
+    entries: Vec<Result<ValidEntry, RowError>>,
     now: NaiveDateTime,
 ) -> AppResult<Created> {
     let membership = member_of(conn, ledger, viewer).await?;
+    let mut bad = Vec::new();
+    let mut valid = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.into_iter().enumerate() {
+        match entry {
+            Ok(entry) => valid.push((index, entry)),
+            Err(row) => bad.push(row),
+        }
+    }
 
     // Copies go only to ledgers the viewer belongs to.
-    let mut targets: Vec<i64> = entries
+    let mut targets: Vec<i64> = valid
         .iter()
-        .flat_map(|entry| entry.also_add_to.iter().map(|id| id.0))
+        .flat_map(|(_, entry)| entry.also_add_to.iter().map(|id| id.0))
         .filter(|id| *id != ledger.0)
         .collect();
     targets.sort_unstable();
@@ -364,19 +397,17 @@ async fn write_entries(
         .map(|category| (category.id, category))
         .collect();
 
-    let mut bad = Vec::new();
-    let mut rows = Vec::with_capacity(entries.len());
+    let mut rows = Vec::with_capacity(valid.len());
     let mut copies: HashMap<i64, Vec<NewEntry>> = HashMap::new();
-    for (index, entry) in entries.iter().enumerate() {
+    // Categories that are not this ledger's, by row: a wrong choice if the
+    // viewer sees them in another ledger, an id they may not see otherwise.
+    let mut elsewhere: Vec<(usize, i64)> = Vec::new();
+    for (index, entry) in &valid {
         let Some(category) = by_id
             .get(&entry.category.0)
             .filter(|c| c.ledger_id == ledger.0)
         else {
-            bad.push(RowError {
-                index,
-                field: "categoryId".into(),
-                message: "이 가계부의 카테고리가 아닙니다.".into(),
-            });
+            elsewhere.push((*index, entry.category.0));
             continue;
         };
         let row = NewEntry {
@@ -416,7 +447,19 @@ async fn write_entries(
         }
         rows.push(row);
     }
+    if !elsewhere.is_empty() {
+        let mut ids: Vec<i64> = elsewhere.iter().map(|(_, id)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        category_queries::check_seen_elsewhere(conn, &ids, viewer).await?;
+        bad.extend(elsewhere.into_iter().map(|(index, _)| RowError {
+            index,
+            field: "categoryId".into(),
+            message: NOT_THIS_LEDGERS_CATEGORY.into(),
+        }));
+    }
     if !bad.is_empty() {
+        bad.sort_by_key(|row| row.index);
         return Err(AppError::InvalidRows(bad));
     }
 

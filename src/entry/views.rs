@@ -17,7 +17,11 @@ use crate::{
         scalars::{Date, Money},
     },
     ids::{CategoryId, EntryId, LedgerId, MemberId},
-    ledger::{access::member_of, types::Ledger},
+    ledger::{
+        access::member_of,
+        tombstones::{self, RowKind},
+        types::Ledger,
+    },
 };
 
 /// Page sizes are at most this.
@@ -46,10 +50,9 @@ impl EntryQueryRoot {
         let viewer = ctx.viewer()?.member_id;
         let id = EntryId::parse(&id)?;
         let mut conn = ctx.services().db.read().await?;
-        let view = queries::by_ids(&mut conn, &[id.0])
-            .await?
-            .pop()
-            .ok_or(AppError::Forbidden)?;
+        let Some(view) = queries::by_ids(&mut conn, &[id.0]).await?.pop() else {
+            return Err(tombstones::absent(&mut conn, RowKind::Entry, &[id.0], viewer).await);
+        };
         let ledger = member_of(&mut conn, LedgerId(view.entry.ledger_id), viewer).await?;
         Ok(Entry {
             view,

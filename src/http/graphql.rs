@@ -386,6 +386,23 @@ async fn execute(
     };
     let response = match throttle(&state, &context, &to_run.selected).await {
         Ok(()) => run(&state, to_run, context).await,
+        Err(error @ AppError::RateLimited { retry_after_secs }) if context.viewer.is_none() => {
+            // The per-address throttle is the one general request limit:
+            // it refuses the whole request before execution, as HTTP 429.
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            record(
+                &state.request_series,
+                operation,
+                status,
+                &["RATE_LIMITED"],
+                started,
+            );
+            let mut response = coded_error(media, status, &error);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            return response;
+        }
         Err(error) => {
             let mut server_error = ServerError::new("", None);
             error.apply_to(&mut server_error);
@@ -558,13 +575,13 @@ fn json_response(
 }
 
 fn coded_error(media: ResponseMedia, status: StatusCode, error: &AppError) -> Response {
-    let body = serde_json::json!({
-        "errors": [{
-            "message": error.user_message(),
-            "extensions": { "code": error.code().as_str() }
-        }]
-    });
-    json_response(media, status, &body)
+    let mut server_error = ServerError::new("", None);
+    error.apply_to(&mut server_error);
+    json_response(
+        media,
+        status,
+        &serde_json::json!({ "errors": [server_error] }),
+    )
 }
 
 fn request_error(media: ResponseMedia, message: String, status: StatusCode) -> Response {

@@ -18,6 +18,7 @@ use crate::{
     ledger::{
         model::{DEFAULT_COLOR, NewLedger, NewMembership, PRIVATE_RELATIONSHIP, ROLE_ADMIN},
         queries::{insert_ledger, insert_membership},
+        tombstones,
     },
     notification::{
         NewNotification, NotificationKind, insert_all, member_left_message, member_removed_message,
@@ -201,6 +202,7 @@ pub async fn delete_private(conn: &mut Conn, ledger: LedgerId) -> AppResult<()> 
 /// Children first: entries refer to categories, which must not cascade into
 /// entries (deleting a category never deletes entries).
 async fn delete_data(conn: &mut Conn, ledger: LedgerId) -> AppResult<()> {
+    tombstones::forget_ledger(conn, ledger).await?;
     diesel::delete(entries::table.filter(entries::ledger_id.eq(ledger.0)))
         .execute(conn)
         .await?;

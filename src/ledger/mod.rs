@@ -8,4 +8,5 @@ pub mod mutations;
 pub mod queries;
 pub mod resolvers;
 pub mod scope;
+pub mod tombstones;
 pub mod types;

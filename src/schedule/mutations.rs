@@ -12,7 +12,11 @@ use crate::{
     error::{AppError, AppResult},
     graphql::context::ContextExt,
     ids::{LedgerId, MemberId, ScheduleId},
-    ledger::{access::member_of, model::LedgerRow},
+    ledger::{
+        access::member_of,
+        model::LedgerRow,
+        tombstones::{self, RowKind},
+    },
     member::queries as member_queries,
     notification::insert_all,
     notify::{LedgerChange, LedgerEventKind},
@@ -100,12 +104,15 @@ impl ScheduleMutation {
         let viewer = ctx.viewer()?.member_id;
         let id = ScheduleId::parse(&id)?;
         let services = ctx.services();
+        let now = services.clock.now_naive();
         let ledger = services
             .db
             .transaction(move |conn| {
                 async move {
                     let (row, _) = editable(conn, viewer, id).await?;
                     queries::delete(conn, id).await?;
+                    tombstones::record(conn, RowKind::Schedule, row.ledger_id(), &[id.0], now)
+                        .await?;
                     Ok(row.ledger_id())
                 }
                 .boxed()
@@ -297,14 +304,16 @@ async fn nick_name_of(conn: &mut Conn, viewer: MemberId) -> AppResult<String> {
 }
 
 /// The schedule, locked, if the viewer may edit it: its creator or the
-/// ledger's ADMIN. Anyone else, a non-member, and an id that does not exist
-/// (whose ledger cannot be known any more) get FORBIDDEN.
+/// ledger's ADMIN. Anyone else, a non-member, and an id that never existed
+/// get FORBIDDEN; one deleted from a ledger the viewer belongs to, NOT_FOUND.
 async fn editable(
     conn: &mut Conn,
     viewer: MemberId,
     id: ScheduleId,
 ) -> AppResult<(ScheduleRow, LedgerRow)> {
-    let row = queries::lock(conn, id).await?.ok_or(AppError::Forbidden)?;
+    let Some(row) = queries::lock(conn, id).await? else {
+        return Err(tombstones::absent(conn, RowKind::Schedule, &[id.0], viewer).await);
+    };
     let (ledger, membership) = member_of(conn, row.ledger_id(), viewer).await?;
     if row.creator() != viewer && !membership.is_admin() {
         return Err(AppError::Forbidden);

@@ -8,7 +8,10 @@ use crate::{
     error::{AppError, AppResult},
     graphql::{context::ContextExt, scalars::Money},
     ids::{MemberId, ScheduleId},
-    ledger::types::Ledger,
+    ledger::{
+        tombstones::{self, RowKind},
+        types::Ledger,
+    },
     schedule::{
         load::{load, prefetch_ledgers},
         queries::{self, ScheduleFilter},
@@ -25,7 +28,8 @@ pub struct ScheduleQuery;
 
 #[Object]
 impl ScheduleQuery {
-    /// FORBIDDEN unless the viewer is a member of the schedule's ledger.
+    /// FORBIDDEN unless the viewer is a member of the schedule's ledger;
+    /// NOT_FOUND once deleted from a ledger the viewer belongs to.
     async fn schedule(&self, ctx: &Context<'_>, id: ID) -> AppResult<Schedule> {
         let viewer = ctx.viewer()?.member_id;
         let id = ScheduleId::parse(&id)?;
@@ -35,10 +39,13 @@ impl ScheduleQuery {
             ids: Some(vec![id]),
             ..ScheduleFilter::default()
         };
-        load(&mut conn, viewer, filter, services.clock.today(), None)
+        match load(&mut conn, viewer, filter, services.clock.today(), None)
             .await?
             .pop()
-            .ok_or(AppError::Forbidden)
+        {
+            Some(schedule) => Ok(schedule),
+            None => Err(tombstones::absent(&mut conn, RowKind::Schedule, &[id.0], viewer).await),
+        }
     }
 }
 

@@ -368,8 +368,9 @@ async fn any_member_deletes_a_category_and_its_name_can_be_used_again() {
         ]
     );
 
+    // Deleted by another member: gone, and the members are told so.
     let body = app.gql_as(&member, DELETE, json!({ "id": id })).await;
-    expect_error(&body, "FORBIDDEN");
+    expect_error(&body, "NOT_FOUND");
     let body = app
         .gql_as(
             &owner,

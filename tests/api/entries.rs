@@ -127,6 +127,25 @@ async fn a_category_of_another_ledger_is_refused() {
         expect_error(&body, "BAD_USER_INPUT")["extensions"]["field"],
         "input.categoryId"
     );
+
+    // A category the member may not see at all is a foreign id.
+    let stranger = app.sign_up("stranger@example.com", "stranger").await;
+    let theirs = private_ledger(&app, &stranger).await;
+    let their_food = category_id(&app, &stranger, &theirs, "🍽️ 식비").await;
+    let my_food = category_id(&app, &me, &mine, "🍽️ 식비").await;
+    let id = create_ok(
+        &app,
+        &me,
+        &mine,
+        entry(&my_food, "EXPENSE", 1000, "2026-03-05"),
+    )
+    .await;
+    for category in [their_food.as_str(), "999999999"] {
+        let input = entry(category, "EXPENSE", 1000, "2026-03-05");
+        expect_error(&create(&app, &me, &mine, input).await, "FORBIDDEN");
+        let patch = json!({ "id": id, "p": { "categoryId": category } });
+        expect_error(&app.gql_as(&me, UPDATE, patch).await, "FORBIDDEN");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -188,12 +207,14 @@ async fn a_batch_is_all_or_nothing_and_reports_every_bad_row() {
     let me = app.sign_up("batch@example.com", "batch").await;
     let ledger = private_ledger(&app, &me).await;
     let food = category_id(&app, &me, &ledger, "🍽️ 식비").await;
+    let shared = shared_ledger(&app, &me, &[]).await;
+    let shared_food = category_id(&app, &me, &shared, "🍽️ 식비").await;
     let mut inputs: Vec<Value> = (1..=5)
         .map(|i| entry(&food, "EXPENSE", i * 100, "2026-03-05"))
         .collect();
     inputs[1]["amount"] = json!(0);
     inputs[3]["counterparty"] = json!("");
-    inputs[4]["categoryId"] = json!("999999");
+    inputs[4]["categoryId"] = json!(shared_food);
     let body = app
         .gql_as(&me, CREATE_MANY, json!({ "l": ledger, "i": inputs }))
         .await;
@@ -208,7 +229,18 @@ async fn a_batch_is_all_or_nothing_and_reports_every_bad_row() {
             )
         })
         .collect();
-    assert_eq!(reported, vec![(1, "amount"), (3, "counterparty")]);
+    assert_eq!(
+        reported,
+        vec![(1, "amount"), (3, "counterparty"), (4, "categoryId")]
+    );
+
+    // A category the member may not see refuses the whole batch.
+    inputs[2]["categoryId"] = json!("999999");
+    let body = app
+        .gql_as(&me, CREATE_MANY, json!({ "l": ledger, "i": inputs }))
+        .await;
+    expect_error(&body, "FORBIDDEN");
+    inputs[2]["categoryId"] = json!(food);
 
     // Only the category is wrong now: reported, and still nothing written.
     inputs[1]["amount"] = json!(200);
@@ -399,7 +431,7 @@ async fn only_the_creator_or_the_admin_edits_and_deletes_an_entry() {
             json!({ "id": by_writer }),
         )
         .await;
-    expect_error(&body, "FORBIDDEN");
+    expect_error(&body, "NOT_FOUND");
 }
 
 #[tokio::test(flavor = "multi_thread")]

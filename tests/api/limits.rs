@@ -72,9 +72,11 @@ async fn oversized_documents_are_refused_before_any_sql() {
         }
     }
 
-    let page = "{ me { notifications(first: 100000) { edges { node { id message } } } } }";
+    let page = "{ me { notifications(first: 100000) { nodes { id message } } } }";
     let (status, body, sent) = statements_for(&app, token, page).await;
     assert_eq!((status, sent), (StatusCode::BAD_REQUEST, 0), "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("too complex"), "{body}");
 
     let roots: String = (0..21)
         .map(|n| format!("n{n}: nicknameAvailable(nickName: \"abc{n}\") "))
@@ -238,8 +240,16 @@ async fn requests_without_a_token_are_limited_per_address() {
     let lookup = |n: usize| format!("n{n}: nicknameAvailable(nickName: \"abc{n}\") ");
     let three: String = (0..3).map(lookup).collect();
     expect_ok(&app.gql(&format!("{{ {three} }}"), json!({})).await);
-    let body = app.gql(&format!("{{ {three} }}"), json!({})).await;
-    expect_error(&body, "RATE_LIMITED");
+    // The general per-address throttle refuses the whole request before it
+    // runs: 429, with the wait in the header and in the error.
+    let (status, headers, body) = app.post(None, &format!("{{ {three} }}"), json!({})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let error = expect_error(&body, "RATE_LIMITED");
+    let wait = error["extensions"]["retryAfter"].as_u64().unwrap();
+    assert!((1..=60).contains(&wait), "retryAfter {wait}");
+    let header = headers[reqwest::header::RETRY_AFTER].to_str().unwrap();
+    assert_eq!(header, wait.to_string());
+    assert!(body.get("data").is_none(), "nothing ran: {body}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,7 +3,10 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{PASSWORD, TestApp, expect_error, expect_ok};
+use crate::support::{
+    PASSWORD, TestApp, expect_error, expect_ok,
+    ledgers::{category_id, private_ledger, shared_ledger},
+};
 
 const UPDATE: &str =
     "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { userName nickName } }";
@@ -151,6 +154,71 @@ async fn a_deleted_account_cannot_sign_in_and_frees_its_email_and_nickname() {
     // The same email and nickname sign up again as a new member.
     let again = app.sign_up("leaving@example.com", "leaving").await;
     assert_ne!(again.member_id, me.member_id);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_account_takes_its_private_ledger_and_leaves_its_shared_entries() {
+    let app = TestApp::spawn().await;
+    let me = app.sign_up("leaving@example.com", "leaving").await;
+    let friend = app.sign_up("friend@example.com", "friend").await;
+    let private = private_ledger(&app, &me).await;
+    let shared = shared_ledger(&app, &friend, &[&me]).await;
+    let create = "mutation($l: ID!, $c: ID!) { createEntry(ledgerId: $l, input: { type: EXPENSE, amount: 1000, date: \"2026-03-05\", categoryId: $c, payment: \"카드\", counterparty: \"가게\" }) { id } }";
+    for ledger in [&private, &shared] {
+        let food = category_id(&app, &me, ledger, "🍽️ 식비").await;
+        let body = app
+            .gql_as(&me, create, json!({ "l": ledger, "c": food }))
+            .await;
+        expect_ok(&body);
+    }
+    let body = app
+        .gql_as(
+            &me,
+            "mutation($l: ID!) { setBudget(ledgerId: $l, year: 2026, month: 3, amount: 50000) { amount } }",
+            json!({ "l": private }),
+        )
+        .await;
+    expect_ok(&body);
+    let body = app
+        .gql_as(
+            &me,
+            "mutation($l: ID!, $i: [ScheduleInput!]!) { createSchedules(ledgerId: $l, inputs: $i) { id } }",
+            json!({ "l": private, "i": [{
+                "name": "월세", "type": "EXPENSE", "dayOfMonth": 25, "amount": null,
+                "assignments": [{ "memberId": me.member_id, "amount": null }]
+            }] }),
+        )
+        .await;
+    expect_ok(&body);
+
+    let body = app.gql_as(&me, DELETE, json!({ "p": PASSWORD })).await;
+    assert_eq!(expect_ok(&body)["deleteAccount"], true);
+
+    for table in [
+        "ledgers WHERE id",
+        "entries WHERE ledger_id",
+        "budgets WHERE ledger_id",
+    ]
+    .into_iter()
+    .chain(["schedules WHERE ledger_id", "categories WHERE ledger_id"])
+    {
+        let left = app.count_rows(&format!("{table} = {private}")).await;
+        assert_eq!(left, 0, "{table} = the private ledger");
+    }
+    // The shared ledger keeps the entry, under the nickname it was made with.
+    let body = app
+        .gql_as(
+            &friend,
+            "query($l: ID!) { ledger(id: $l) { memberCount entries { items { creator { nickName } } } } }",
+            json!({ "l": shared }),
+        )
+        .await;
+    let ledger = &expect_ok(&body)["ledger"];
+    assert_eq!(ledger["memberCount"], 1);
+    assert_eq!(
+        ledger["entries"]["items"],
+        json!([{ "creator": { "nickName": "leaving" } }])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -285,6 +285,71 @@ async fn budget_category_and_membership_changes_have_their_kinds() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn entry_edits_deletes_and_the_ledgers_deletion_have_their_kinds() {
+    let app = TestApp::spawn().await;
+    let admin = app.sign_up("edits@example.com", "edits").await;
+    let ledger = shared_ledger(&app, &admin, &[]).await;
+    let food = category_id(&app, &admin, &ledger, "🍽️ 식비").await;
+    let body = app
+        .gql_as(
+            &admin,
+            "mutation($l: ID!, $c: ID!) { createEntry(ledgerId: $l, input: { type: EXPENSE, amount: 5000, date: \"2026-05-02\", categoryId: $c, payment: \"카드\", counterparty: \"마트\" }) { id } }",
+            json!({ "l": ledger, "c": food }),
+        )
+        .await;
+    let entry_id = expect_ok(&body)["createEntry"]["id"].clone();
+    let mut socket = signed_in(app.address, &admin).await;
+    subscribe(
+        &mut socket,
+        "e",
+        "subscription($l: ID!) { ledgerChanged(ledgerId: $l) { kind entryIds dates } }",
+        json!({ "l": ledger }),
+    )
+    .await;
+
+    // A move to another day names both days, so that both calendars redraw.
+    let body = app
+        .gql_as(
+            &admin,
+            "mutation($id: ID!) { updateEntry(id: $id, input: { date: \"2026-05-09\" }) { id } }",
+            json!({ "id": entry_id }),
+        )
+        .await;
+    expect_ok(&body);
+    let event = receive(&mut socket).await.unwrap();
+    assert_eq!(
+        event["payload"]["data"]["ledgerChanged"],
+        json!({ "kind": "ENTRY_UPDATED", "entryIds": [entry_id], "dates": ["2026-05-02", "2026-05-09"] })
+    );
+    let body = app
+        .gql_as(
+            &admin,
+            "mutation($ids: [ID!]!) { deleteEntries(ids: $ids) }",
+            json!({ "ids": [entry_id] }),
+        )
+        .await;
+    expect_ok(&body);
+    let event = receive(&mut socket).await.unwrap();
+    assert_eq!(
+        event["payload"]["data"]["ledgerChanged"],
+        json!({ "kind": "ENTRY_DELETED", "entryIds": [entry_id], "dates": ["2026-05-09"] })
+    );
+    let body = app
+        .gql_as(
+            &admin,
+            "mutation($id: ID!) { deleteLedger(id: $id) }",
+            json!({ "id": ledger }),
+        )
+        .await;
+    expect_ok(&body);
+    let event = receive(&mut socket).await.unwrap();
+    assert_eq!(
+        event["payload"]["data"]["ledgerChanged"]["kind"],
+        "LEDGER_DELETED"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn schedule_changes_stream_as_schedule_changed() {
     let app = TestApp::spawn().await;
     let admin = app.sign_up("plans@example.com", "plans").await;

@@ -102,7 +102,7 @@ async fn a_remembered_body_is_still_held_to_the_complexity_limit() {
     let app = TestApp::spawn().await;
     let session = app.sign_up("complexity@example.com", "complexity").await;
     let body = body_of(json!({
-        "query": "{ me { notifications(first: 100000) { edges { node { id } } } } }",
+        "query": "{ me { notifications(first: 100000) { nodes { id } } } }",
     }));
     mark_as_passed(&app, &body);
     let (status, answer) = post_bytes(&app, &session.access, &body).await;

@@ -106,6 +106,20 @@ async fn a_rotation_extends_to_14_days_from_now() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_refresh_token_left_unused_for_its_lifetime_expires() {
+    // Two seconds stand for the 14 days: the lifetime is Redis's own expiry.
+    let app = TestApp::spawn_with(|config| {
+        config.auth.refresh_ttl = std::time::Duration::from_secs(2);
+    })
+    .await;
+    let session = app.sign_up("idle@example.com", "idle").await;
+    let body = refresh(&app, &session.refresh).await;
+    let rotated = session_from(&expect_ok(&body)["refreshSession"]);
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
+    expect_error(&refresh(&app, &rotated.refresh).await, "UNAUTHENTICATED");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn logout_ends_only_that_session() {
     let app = TestApp::spawn().await;
     let phone = app.sign_up("devices@example.com", "devices").await;

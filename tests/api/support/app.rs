@@ -312,6 +312,20 @@ impl TestApp {
         last
     }
 
+    /// `SELECT COUNT(*)` of `from_where` ("entries WHERE ..."), on the
+    /// primary: for what no API shows, such as rows that must be gone.
+    pub async fn count_rows(&self, from_where: &str) -> i64 {
+        use diesel::{dsl::sql, sql_types::BigInt};
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.state.services.db.primary().await.unwrap();
+        diesel::select(sql::<BigInt>(&format!(
+            "(SELECT COUNT(*) FROM {from_where})"
+        )))
+        .get_result(&mut conn)
+        .await
+        .unwrap()
+    }
+
     /// The test's database, with the administrator's account.
     pub fn admin_database_url(&self) -> String {
         let mut url = url::Url::parse(&self.admin_url).expect("a URL");
