@@ -12,24 +12,21 @@ pub async fn live() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// Ready when Redis answers, the instance is not draining, and some
-/// database node can serve: the primary, or a replica in rotation. A
-/// primary outage alone does not take the instance out of the balancer,
-/// because queries keep working on the replicas (mutations answer
-/// UNAVAILABLE until it returns). Each node's state is in the body.
+/// Ready when the primary and Redis answer and the instance is not
+/// draining: what every mutation and every signed-in request needs. While
+/// the primary is down the instance still serves queries from its replicas
+/// (mutations answer UNAVAILABLE), but it does not call itself ready, so a
+/// deploy waits for the primary instead of switching to an instance that
+/// cannot write. Each node's state, replicas included, is in the body.
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let services = &state.services;
     let nodes = services.db.nodes();
     let primary_up = nodes
         .iter()
         .any(|node| node.role == Role::Primary && node.health.up);
-    let readable = primary_up
-        || nodes
-            .iter()
-            .any(|node| node.role == Role::Replica && node.health.in_rotation);
     let redis = services.redis.ping().await.is_ok();
     let draining = state.is_draining();
-    let ready = readable && redis && !draining;
+    let ready = primary_up && redis && !draining;
     let status = if ready {
         StatusCode::OK
     } else {

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{
     expect_ok,
@@ -56,6 +56,30 @@ async fn readiness_pings_redis_once_whether_or_not_the_connection_was_idle() {
     let before = redis.calls("ping").await;
     ready().await;
     assert_eq!(redis.calls("ping").await - before, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_instance_is_not_ready_while_redis_is_down() {
+    let port = free_port();
+    let mut redis = RedisServer::start(port).await;
+    let app = redis.app().await;
+    assert_eq!(app.get("/health/ready").await.status(), 200);
+
+    redis.stop().await;
+    let response = app.get("/health/ready").await;
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        (&body["redis"], &body["primary"]),
+        (&json!(false), &json!(true))
+    );
+
+    let _restarted = RedisServer::start(port).await;
+    let back = Instant::now();
+    while app.get("/health/ready").await.status() != 200 {
+        assert!(back.elapsed() < Duration::from_secs(10), "still not ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
