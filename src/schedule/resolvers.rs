@@ -95,7 +95,8 @@ pub async fn ledger_schedule_totals(
 }
 
 /// `Me.upcomingSchedules`: the viewer's shares across all ledgers, soonest
-/// due first. The limit is capped at `MAX_UPCOMING`.
+/// due first. A limit over `MAX_UPCOMING` is refused, like any page size
+/// over it.
 pub async fn upcoming_schedules(
     ctx: &Context<'_>,
     viewer: MemberId,
@@ -104,8 +105,9 @@ pub async fn upcoming_schedules(
     let limit = match limit {
         None => MAX_UPCOMING,
         Some(limit) => usize::try_from(limit)
-            .map_err(|_| AppError::bad_input("limit", "개수는 0 이상이어야 합니다."))?
-            .min(MAX_UPCOMING),
+            .ok()
+            .filter(|limit| *limit <= MAX_UPCOMING)
+            .ok_or_else(|| AppError::bad_input("limit", "개수는 0~100 사이여야 합니다."))?,
     };
     let services = ctx.services();
     let filter = ScheduleFilter {
