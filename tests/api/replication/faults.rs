@@ -82,6 +82,53 @@ async fn a_killed_replica_leaves_the_rotation_within_a_second_and_no_query_fails
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_every_replica_down_queries_go_to_the_primary_and_none_fails() {
+    let topology = Topology::start().await;
+    let app = TestApp::spawn_on(&topology, |_| {}).await;
+    let members = sign_up_members(&app, 4).await;
+    let load = ReadLoad::start(&Client::new(app.address), &members);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    for replica in ["replica1", "replica2"] {
+        topology.kill(replica).await;
+    }
+    let gone = time_until(Duration::from_secs(5), || {
+        !is_in_rotation(&app, "replica1") && !is_in_rotation(&app, "replica2")
+    })
+    .await;
+    let fallbacks = "uliga_replica_fallbacks_total{reason=\"no_replica_in_rotation\"}";
+    let (answered, on_primary, fallen_back) = (
+        load.answered(),
+        statements_on(&app, "primary"),
+        metric_value(&app, fallbacks).await,
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let answered = load.answered() - answered;
+    let on_primary = statements_on(&app, "primary") - on_primary;
+    let fallen_back = metric_value(&app, fallbacks).await - fallen_back;
+    let (succeeded, failures) = load.finish().await;
+
+    let lines = vec![
+        format!("both replicas out of rotation: {gone:?}"),
+        format!(
+            "in the second after: {answered} queries answered, {on_primary} statements on the primary, {fallen_back} reads sent to the primary for want of a replica"
+        ),
+        format!("queries: {succeeded} succeeded, {} failed", failures.len()),
+    ];
+    report("replicas-killed", &lines);
+    assert!(gone.is_some(), "{lines:#?}");
+    assert!(
+        answered > 0 && on_primary > 0 && fallen_back > 0.0,
+        "{lines:#?}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{:#?}",
+        &failures[..failures.len().min(3)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stopped_primary_fails_mutations_fast_while_queries_keep_working() {
     let topology = Topology::start().await;
     let app = TestApp::spawn_on(&topology, |_| {}).await;
