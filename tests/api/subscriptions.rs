@@ -12,6 +12,7 @@ use tokio_tungstenite::{
 use crate::support::{
     Session, TestApp, expect_ok,
     ledgers::{category_id, shared_ledger},
+    metric_value,
 };
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
@@ -347,6 +348,31 @@ async fn entry_edits_deletes_and_the_ledgers_deletion_have_their_kinds() {
         event["payload"]["data"]["ledgerChanged"]["kind"],
         "LEDGER_DELETED"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_subscribers_gauge_counts_the_live_subscriptions() {
+    let app = TestApp::spawn().await;
+    let admin = app.sign_up("gauge@example.com", "gauge").await;
+    let ledger = shared_ledger(&app, &admin, &[]).await;
+    let live = || metric_value(&app, "uliga_subscribers");
+    assert_eq!(live().await, 0.0);
+    let mut socket = signed_in(app.address, &admin).await;
+    let query = "subscription($l: ID!) { ledgerChanged(ledgerId: $l) { kind } }";
+    for id in ["a", "b"] {
+        subscribe(&mut socket, id, query, json!({ "l": ledger })).await;
+    }
+    assert_eq!(live().await, 2.0);
+
+    send(&mut socket, json!({ "id": "a", "type": "complete" })).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(live().await, 1.0);
+    socket.close(None).await.unwrap();
+    let closed = std::time::Instant::now();
+    while live().await != 0.0 {
+        assert!(closed.elapsed() < Duration::from_secs(5), "still counted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
