@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     Session, TestApp, expect_error, expect_ok,
-    ledgers::{category_id, shared_ledger},
+    ledgers::{category_id, entry_count, shared_ledger},
 };
 
 const CREATE_ENTRY: &str =
@@ -44,17 +44,14 @@ async fn create_entry(app: &TestApp, session: &Session, ledger: &str, category: 
         .to_owned()
 }
 
-async fn entry_count(app: &TestApp, session: &Session, ledger: &str) -> i64 {
-    let body = app
-        .gql_as(
-            session,
-            "query($l: ID!) { ledger(id: $l) { entries { totalCount } } }",
-            json!({ "l": ledger }),
-        )
-        .await;
-    expect_ok(&body)["ledger"]["entries"]["totalCount"]
-        .as_i64()
-        .unwrap()
+/// An ADMIN and a MEMBER of one shared ledger, and a stranger to it.
+async fn cast() -> (TestApp, [Session; 3], String) {
+    let app = TestApp::spawn().await;
+    let admin = app.sign_up("admin@example.com", "admin").await;
+    let member = app.sign_up("member@example.com", "member").await;
+    let stranger = app.sign_up("stranger@example.com", "stranger").await;
+    let ledger = shared_ledger(&app, &admin, &[&member]).await;
+    (app, [admin, member, stranger], ledger)
 }
 
 /// `query` with `{ "id": id }` answers `code` to `session`.
@@ -65,11 +62,7 @@ async fn answers(app: &TestApp, session: &Session, query: &str, id: &str, code: 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_entry_deleted_by_another_member_is_not_found_to_the_ledgers_members_only() {
-    let app = TestApp::spawn().await;
-    let admin = app.sign_up("admin@example.com", "admin").await;
-    let member = app.sign_up("member@example.com", "member").await;
-    let stranger = app.sign_up("stranger@example.com", "stranger").await;
-    let ledger = shared_ledger(&app, &admin, &[&member]).await;
+    let (app, [admin, member, stranger], ledger) = cast().await;
     let food = category_id(&app, &admin, &ledger, "🍽️ 식비").await;
     let gone = create_entry(&app, &member, &ledger, &food).await;
     let kept = create_entry(&app, &member, &ledger, &food).await;
@@ -126,11 +119,7 @@ async fn an_entry_deleted_by_another_member_is_not_found_to_the_ledgers_members_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deleted_schedule_is_not_found_to_the_ledgers_members_only() {
-    let app = TestApp::spawn().await;
-    let admin = app.sign_up("admin@example.com", "admin").await;
-    let member = app.sign_up("member@example.com", "member").await;
-    let stranger = app.sign_up("stranger@example.com", "stranger").await;
-    let ledger = shared_ledger(&app, &admin, &[&member]).await;
+    let (app, [admin, member, stranger], ledger) = cast().await;
     let body = app
         .gql_as(
             &member,
@@ -164,11 +153,7 @@ async fn a_deleted_schedule_is_not_found_to_the_ledgers_members_only() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deleted_category_is_not_found_to_the_ledgers_members_only() {
-    let app = TestApp::spawn().await;
-    let admin = app.sign_up("admin@example.com", "admin").await;
-    let member = app.sign_up("member@example.com", "member").await;
-    let stranger = app.sign_up("stranger@example.com", "stranger").await;
-    let ledger = shared_ledger(&app, &admin, &[&member]).await;
+    let (app, [admin, member, stranger], ledger) = cast().await;
     let cafe = category_id(&app, &admin, &ledger, "☕ 카페·간식").await;
     let food = category_id(&app, &admin, &ledger, "🍽️ 식비").await;
     let entry_id = create_entry(&app, &member, &ledger, &food).await;
@@ -211,10 +196,7 @@ async fn a_deleted_category_is_not_found_to_the_ledgers_members_only() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deleted_ledger_takes_its_deleted_ids_with_it() {
-    let app = TestApp::spawn().await;
-    let admin = app.sign_up("admin@example.com", "admin").await;
-    let member = app.sign_up("member@example.com", "member").await;
-    let ledger = shared_ledger(&app, &admin, &[&member]).await;
+    let (app, [admin, member, _], ledger) = cast().await;
     let food = category_id(&app, &admin, &ledger, "🍽️ 식비").await;
     let gone = create_entry(&app, &member, &ledger, &food).await;
     expect_ok(

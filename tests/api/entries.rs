@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     Session, TestApp, expect_error, expect_ok,
-    ledgers::{category_id, private_ledger, shared_ledger},
+    ledgers::{category_id, entry_count, private_ledger, shared_ledger},
 };
 
 const CREATE: &str = "mutation($l: ID!, $i: EntryInput!) { createEntry(ledgerId: $l, input: $i) { id type amount date payment counterparty memo category { name } creator { nickName } creatorColor } }";
@@ -191,14 +191,7 @@ async fn also_add_to_copies_by_category_name_else_the_fallback() {
     let mut foreign = entry(&food, "EXPENSE", 3000, "2026-03-07");
     foreign["alsoAddTo"] = json!([theirs]);
     expect_error(&create(&app, &me, &mine, foreign).await, "FORBIDDEN");
-    let body = app
-        .gql_as(
-            &me,
-            "query($l: ID!) { ledger(id: $l) { entries { totalCount } } }",
-            json!({ "l": mine }),
-        )
-        .await;
-    assert_eq!(expect_ok(&body)["ledger"]["entries"]["totalCount"], 2);
+    assert_eq!(entry_count(&app, &me, &mine).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -251,14 +244,7 @@ async fn a_batch_is_all_or_nothing_and_reports_every_bad_row() {
     let rows = expect_error(&body, "BAD_USER_INPUT")["extensions"]["rows"].clone();
     assert_eq!(rows[0]["index"], 4);
     assert_eq!(rows[0]["field"], "categoryId");
-    let body = app
-        .gql_as(
-            &me,
-            "query($l: ID!) { ledger(id: $l) { entries { totalCount } } }",
-            json!({ "l": ledger }),
-        )
-        .await;
-    assert_eq!(expect_ok(&body)["ledger"]["entries"]["totalCount"], 0);
+    assert_eq!(entry_count(&app, &me, &ledger).await, 0);
 
     inputs[4]["categoryId"] = json!(food);
     inputs[0]["type"] = json!("INCOME");
@@ -408,14 +394,7 @@ async fn only_the_creator_or_the_admin_edits_and_deletes_an_entry() {
         .gql_as(&writer, DELETE, json!({ "ids": [by_writer, by_admin] }))
         .await;
     expect_error(&body, "FORBIDDEN");
-    let body = app
-        .gql_as(
-            &admin,
-            "query($l: ID!) { ledger(id: $l) { entries { totalCount } } }",
-            json!({ "l": ledger }),
-        )
-        .await;
-    assert_eq!(expect_ok(&body)["ledger"]["entries"]["totalCount"], 2);
+    assert_eq!(entry_count(&app, &admin, &ledger).await, 2);
 
     let body = app
         .gql_as(&admin, DELETE, json!({ "ids": [by_writer, by_admin] }))

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     Session, TestApp, expect_error, expect_ok,
-    ledgers::{category_id, private_ledger},
+    ledgers::{category_id, entry_count, private_ledger},
 };
 
 fn ids(count: usize) -> Vec<String> {
@@ -64,14 +64,7 @@ async fn one_item_past_each_lists_maximum_is_refused_and_nothing_is_written() {
         "input.alsoAddTo",
     )
     .await;
-    let body = app
-        .gql_as(
-            &me,
-            "query($l: ID!) { ledger(id: $l) { entries { totalCount } } }",
-            json!({ "l": ledger }),
-        )
-        .await;
-    assert_eq!(expect_ok(&body)["ledger"]["entries"]["totalCount"], 0);
+    assert_eq!(entry_count(&app, &me, &ledger).await, 0);
 
     let shares: Vec<Value> = (0..101)
         .map(|_| json!({ "memberId": me.member_id, "amount": null }))

@@ -15,6 +15,9 @@ use crate::support::{
     metric_value,
 };
 
+/// An expense of 5,000 on 2026-05-02 in ledger `$l`, category `$c`.
+const CREATE_ENTRY: &str = "mutation($l: ID!, $c: ID!) { createEntry(ledgerId: $l, input: { type: EXPENSE, amount: 5000, date: \"2026-05-02\", categoryId: $c, payment: \"카드\", counterparty: \"마트\" }) { id } }";
+
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(address: SocketAddr) -> Socket {
@@ -129,11 +132,7 @@ async fn ledger_changes_stream_to_members_and_end_when_they_leave() {
     .await;
 
     let body = app
-        .gql_as(
-            &admin,
-            "mutation($l: ID!, $c: ID!) { createEntry(ledgerId: $l, input: { type: EXPENSE, amount: 5000, date: \"2026-05-02\", categoryId: $c, payment: \"카드\", counterparty: \"마트\" }) { id } }",
-            json!({ "l": ledger, "c": food }),
-        )
+        .gql_as(&admin, CREATE_ENTRY, json!({ "l": ledger, "c": food }))
         .await;
     let entry_id = expect_ok(&body)["createEntry"]["id"].clone();
     let event = receive(&mut socket).await.unwrap();
@@ -292,11 +291,7 @@ async fn entry_edits_deletes_and_the_ledgers_deletion_have_their_kinds() {
     let ledger = shared_ledger(&app, &admin, &[]).await;
     let food = category_id(&app, &admin, &ledger, "🍽️ 식비").await;
     let body = app
-        .gql_as(
-            &admin,
-            "mutation($l: ID!, $c: ID!) { createEntry(ledgerId: $l, input: { type: EXPENSE, amount: 5000, date: \"2026-05-02\", categoryId: $c, payment: \"카드\", counterparty: \"마트\" }) { id } }",
-            json!({ "l": ledger, "c": food }),
-        )
+        .gql_as(&admin, CREATE_ENTRY, json!({ "l": ledger, "c": food }))
         .await;
     let entry_id = expect_ok(&body)["createEntry"]["id"].clone();
     let mut socket = signed_in(app.address, &admin).await;

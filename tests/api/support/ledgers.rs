@@ -134,3 +134,17 @@ pub async fn private_ledger(app: &TestApp, session: &Session) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// How many entries `session` sees in `ledger`.
+pub async fn entry_count(app: &TestApp, session: &Session, ledger_id: &str) -> i64 {
+    let body = app
+        .gql_as(
+            session,
+            "query($l: ID!) { ledger(id: $l) { entries { totalCount } } }",
+            json!({ "l": ledger_id }),
+        )
+        .await;
+    expect_ok(&body)["ledger"]["entries"]["totalCount"]
+        .as_i64()
+        .expect("a count")
+}
