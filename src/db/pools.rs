@@ -147,12 +147,23 @@ impl Database {
 
     /// A connection for a query: the next replica in rotation that has
     /// applied the request's floor (see `read_your_writes`), else the
-    /// primary.
+    /// primary. Once a replica failed under the request, the primary.
     pub async fn read(&self) -> AppResult<DbConn> {
         if self.replicas().is_empty() {
             return self.primary().await;
         }
         let scope = read_your_writes::current();
+        let primary = self.primary_node().index;
+        if scope
+            .as_ref()
+            .is_some_and(|scope| scope.saw_failure() && !scope.has_failed(primary))
+        {
+            // A replica failed under this request, and the replicas may have
+            // gone down together (one host, one network) before the probe
+            // could tell which are left: the rest of the request, and its
+            // second run, read from the primary.
+            return self.read_from_primary("replica_failed").await;
+        }
         let floor = match (&self.inner.floors, &scope) {
             (Some(store), Some(scope)) => match scope.floor(store).await {
                 Ok(floor) => floor.map(|floor| (scope, floor)),
