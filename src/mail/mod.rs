@@ -63,3 +63,58 @@ impl Mailer {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        io,
+        sync::{Arc, Mutex},
+    };
+
+    use super::*;
+
+    /// What the log received, shared with the subscriber that writes it.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0
+                .lock()
+                .expect("not poisoned")
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn without_smtp_the_mail_is_written_to_the_log() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        // The test runs on one thread, so the subscriber sees the send.
+        let _log = tracing::subscriber::set_default(subscriber);
+        let config = MailConfig {
+            smtp_url: None,
+            from: "우리가 <no-reply@uliga.example>".into(),
+            app_base_url: "http://localhost".into(),
+        };
+        let mailer = Mailer::from_config(&config).expect("a mailer");
+        let sent = mailer
+            .send("reader@example.com", verification_code_mail("482913", 5))
+            .await;
+        assert!(sent.is_ok());
+        let log = String::from_utf8(captured.0.lock().expect("not poisoned").clone()).unwrap();
+        assert!(log.contains("SMTP_URL is not set"), "{log}");
+        for part in ["reader@example.com", "[우리가] 이메일 인증 코드", "482913"] {
+            assert!(log.contains(part), "{part} is not in the log: {log}");
+        }
+    }
+}
