@@ -5,6 +5,11 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::error::{AppError, AppResult};
 
+/// The years a client may name, in a date or as a year and month: a ledger
+/// of household money has no use for others, and a bound keeps every
+/// computed date far from chrono's limits.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1970..=2100;
+
 /// A month of a year, checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct YearMonth {
@@ -14,10 +19,10 @@ pub struct YearMonth {
 
 impl YearMonth {
     pub fn parse(year: i32, month: i32) -> AppResult<Self> {
-        if !(1900..=9999).contains(&year) {
+        if !YEARS.contains(&year) {
             return Err(AppError::bad_input(
                 "year",
-                "연도는 1900~9999 사이여야 합니다.",
+                "연도는 1970~2100 사이여야 합니다.",
             ));
         }
         let month = u32::try_from(month)

@@ -91,7 +91,8 @@ pub fn check_counterparty(raw: &str) -> Result<String, FieldError> {
     check_text("counterparty", raw, 50, "거래처는 1~50자로 입력해 주세요.")
 }
 
-/// An empty memo is no memo.
+/// An empty memo is no memo. A memo may run over several lines, so line
+/// breaks and tabs are the control characters it keeps.
 pub fn check_memo(raw: Option<&str>) -> Result<Option<String>, FieldError> {
     let Some(memo) = raw.map(str::trim).filter(|memo| !memo.is_empty()) else {
         return Ok(None);
@@ -99,8 +100,30 @@ pub fn check_memo(raw: Option<&str>) -> Result<Option<String>, FieldError> {
     if memo.chars().count() > 500 {
         return Err(FieldError::new("memo", "메모는 500자까지 쓸 수 있습니다."));
     }
+    let layout = |c: char| matches!(c, '\n' | '\r' | '\t');
+    if memo.chars().any(|c| c.is_control() && !layout(c)) {
+        return Err(FieldError::new(
+            "memo",
+            "메모에 쓸 수 없는 문자가 있습니다.",
+        ));
+    }
     Ok(Some(memo.to_owned()))
 }
+
+/// A history search: at most `MAX_SEARCH` characters, no control characters.
+pub fn check_search(raw: Option<String>) -> Result<Option<String>, FieldError> {
+    let Some(search) = raw else { return Ok(None) };
+    if search.chars().count() > MAX_SEARCH || search.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            "filter.search",
+            "검색어는 100자까지, 줄바꿈 없이 입력해 주세요.",
+        ));
+    }
+    Ok(Some(search))
+}
+
+/// The longest search: as long as two counterparties, well under a memo.
+pub const MAX_SEARCH: usize = 100;
 
 /// A checked entry, not yet placed in a category row of its ledger.
 #[derive(Clone, Debug)]

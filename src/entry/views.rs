@@ -8,6 +8,7 @@ use async_graphql::{Context, ID, Object};
 use crate::{
     calendar::YearMonth,
     entry::{
+        input::check_search,
         queries::{self, EntryQuery},
         types::{DayTotal, Entry, EntryFilter, EntryPage, MonthSummary, entries_of},
     },
@@ -108,7 +109,7 @@ pub async fn entries(
             .creator_id
             .as_ref()
             .map(|id| MemberId::parse(id).unwrap_or(MemberId(0))),
-        search: filter.search,
+        search: check_search(filter.search).map_err(|error| error.into_app_error(""))?,
     };
     let mut conn = ctx.services().db.read().await?;
     let (views, total) =

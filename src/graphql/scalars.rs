@@ -36,7 +36,7 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
             _ => byte.is_ascii_digit(),
         });
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-    (canonical && (1970..=2100).contains(&date.year())).then_some(date)
+    (canonical && crate::calendar::YEARS.contains(&date.year())).then_some(date)
 }
 
 /// A moment in UTC; the database keeps it as a `DATETIME(6)` without offset.

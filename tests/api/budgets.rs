@@ -85,6 +85,8 @@ async fn budget_inputs_are_checked() {
         (2026, 13, 1000, "month"),
         (2026, 5, 0, "amount"),
         (2026, 5, 1_000_000_000_001_i64, "amount"),
+        (1969, 12, 1000, "year"),
+        (2101, 1, 1000, "year"),
     ] {
         let body = app
             .gql_as(
@@ -97,5 +99,10 @@ async fn budget_inputs_are_checked() {
             expect_error(&body, "BAD_USER_INPUT")["extensions"]["field"],
             field
         );
+    }
+    // The years of the range itself are taken, as in a `Date`.
+    for year in [1970, 2100] {
+        let variables = json!({ "l": ledger, "y": year, "m": 1, "a": 1000 });
+        expect_ok(&app.gql_as(&me, SET, variables).await);
     }
 }

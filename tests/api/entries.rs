@@ -618,3 +618,41 @@ async fn history_pages_and_filters() {
         "page"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn memos_keep_line_breaks_and_searches_are_bounded_and_free_of_control_characters() {
+    let app = TestApp::spawn().await;
+    let me = app.sign_up("memo@example.com", "memo").await;
+    let ledger = private_ledger(&app, &me).await;
+    let food = category_id(&app, &me, &ledger, "🍽️ 식비").await;
+    let mut input = entry(&food, "EXPENSE", 1000, "2026-03-05");
+    input["memo"] = json!("첫 줄\n둘째 줄\t끝");
+    let body = create(&app, &me, &ledger, input.clone()).await;
+    assert_eq!(
+        expect_ok(&body)["createEntry"]["memo"],
+        "첫 줄\n둘째 줄\t끝"
+    );
+    input["memo"] = json!("벨\u{7}소리");
+    let body = create(&app, &me, &ledger, input).await;
+    assert_eq!(
+        expect_error(&body, "BAD_USER_INPUT")["extensions"]["field"],
+        "input.memo"
+    );
+    assert_eq!(entry_count(&app, &me, &ledger).await, 1);
+
+    let search = "query($l: ID!, $s: String!) { ledger(id: $l) { entries(filter: { search: $s }) { totalCount } } }";
+    let longest = "줄".repeat(100);
+    let body = app
+        .gql_as(&me, search, json!({ "l": ledger, "s": longest }))
+        .await;
+    assert_eq!(expect_ok(&body)["ledger"]["entries"]["totalCount"], 0);
+    for bad in ["줄".repeat(101), "첫\n줄".to_owned()] {
+        let body = app
+            .gql_as(&me, search, json!({ "l": ledger, "s": bad }))
+            .await;
+        assert_eq!(
+            expect_error(&body, "BAD_USER_INPUT")["extensions"]["field"],
+            "filter.search"
+        );
+    }
+}
