@@ -18,6 +18,7 @@ use crate::{
         types::Me,
         values::{NickName, Password, UserName},
     },
+    notify::{LedgerChange, LedgerEventKind},
 };
 
 #[derive(InputObject)]
@@ -139,34 +140,52 @@ impl ProfileMutation {
         confirm_password(&member, password, "password").await?;
         let member_id = viewer.member_id;
         let now = services.clock.now_naive();
-        services
+        let departures = services
             .db
             .transaction(move |conn| {
                 async move { delete_member(conn, member_id, now).await }.boxed()
             })
             .await?;
+        // The shared ledgers hear of it as of any member leaving.
+        for (ledger, deleted) in departures {
+            let kind = if deleted {
+                LedgerEventKind::LedgerDeleted
+            } else {
+                LedgerEventKind::MemberLeft
+            };
+            services
+                .notify(LedgerChange::new(kind, ledger, member_id))
+                .await;
+        }
         services.sessions().end_all(member_id, None).await?;
         Ok(true)
     }
 }
 
+/// Deletes the member's private ledger, takes them out of each shared one
+/// and soft-deletes them. Returns each shared ledger left, and whether it was
+/// deleted with them (they were its last member).
 async fn delete_member(
     conn: &mut crate::db::Conn,
     member: MemberId,
     now: chrono::NaiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<Vec<(LedgerId, bool)>> {
     let memberships: Vec<(i64, Option<i64>)> = ledger_members::table
         .inner_join(ledgers::table)
         .filter(ledger_members::member_id.eq(member.0))
         .select((ledgers::id, ledgers::private_owner_id))
         .load(conn)
         .await?;
+    let mut departures = Vec::new();
     for (ledger_id, private_owner) in memberships {
+        let ledger = LedgerId(ledger_id);
         if private_owner == Some(member.0) {
-            delete_private(conn, LedgerId(ledger_id)).await?;
+            delete_private(conn, ledger).await?;
         } else {
-            leave_shared(conn, LedgerId(ledger_id), member, Departure::Left, now).await?;
+            let deleted = leave_shared(conn, ledger, member, Departure::Left, now).await?;
+            departures.push((ledger, deleted));
         }
     }
-    member_queries::soft_delete(conn, member, now).await
+    member_queries::soft_delete(conn, member, now).await?;
+    Ok(departures)
 }

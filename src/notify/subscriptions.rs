@@ -145,7 +145,11 @@ async fn next_ledger_event(mut state: LedgerState) -> Option<(LedgerEvent, Ledge
     loop {
         let change = match state.events.recv().await {
             Ok(HubEvent::Ledger(change)) if change.ledger_id == state.ledger.0 => change,
-            Ok(_) | Err(RecvError::Lagged(_)) => continue,
+            Ok(_) => continue,
+            // The missed events may have been this member's leaving, which
+            // nothing would announce again: ask, and end the stream if so.
+            Err(RecvError::Lagged(_)) if !still_member(&state).await => return None,
+            Err(RecvError::Lagged(_)) => continue,
             Err(RecvError::Closed) => return None,
         };
         let membership_changed = matches!(
@@ -158,6 +162,22 @@ async fn next_ledger_event(mut state: LedgerState) -> Option<(LedgerEvent, Ledge
                 return Some((event, state));
             }
             Err(error) => tracing::warn!(%error, "cannot build a ledger event"),
+        }
+    }
+}
+
+/// Whether the subscriber still belongs to the ledger. When the database
+/// cannot say, the stream goes on: the next event checks again.
+async fn still_member(state: &LedgerState) -> bool {
+    let found = async {
+        let mut conn = state.services.db.primary().await?;
+        find_for_member(&mut conn, state.ledger, state.viewer).await
+    };
+    match found.await {
+        Ok(membership) => membership.is_some(),
+        Err(error) => {
+            tracing::warn!(%error, "cannot check a subscriber's membership");
+            true
         }
     }
 }

@@ -346,6 +346,35 @@ async fn entry_edits_deletes_and_the_ledgers_deletion_have_their_kinds() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_member_deleting_their_account_is_a_member_leaving_the_ledger() {
+    let app = TestApp::spawn().await;
+    let admin = app.sign_up("stays@example.com", "stays").await;
+    let member = app.sign_up("goes@example.com", "goes").await;
+    let ledger = shared_ledger(&app, &admin, &[&member]).await;
+    let mut socket = signed_in(app.address, &admin).await;
+    subscribe(
+        &mut socket,
+        "d",
+        "subscription($l: ID!) { ledgerChanged(ledgerId: $l) { kind actor { nickName } } }",
+        json!({ "l": ledger }),
+    )
+    .await;
+    let body = app
+        .gql_as(
+            &member,
+            "mutation($p: String!) { deleteAccount(password: $p) }",
+            json!({ "p": crate::support::PASSWORD }),
+        )
+        .await;
+    expect_ok(&body);
+    let event = receive(&mut socket).await.unwrap();
+    assert_eq!(
+        event["payload"]["data"]["ledgerChanged"],
+        json!({ "kind": "MEMBER_LEFT", "actor": { "nickName": "goes" } })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_subscribers_gauge_counts_the_live_subscriptions() {
     let app = TestApp::spawn().await;
     let admin = app.sign_up("gauge@example.com", "gauge").await;
