@@ -41,7 +41,10 @@ COPY --from=builder /out/uliga /usr/local/bin/uliga
 COPY --from=web /web/dist /usr/share/uliga/graphiql
 
 USER 10001:10001
-ENV LISTEN_ADDR=0.0.0.0:8080 \
+# The image is what production runs: GraphiQL, introspection and field
+# suggestions stay off unless a variable turns one back on.
+ENV ULIGA_PROFILE=production \
+    LISTEN_ADDR=0.0.0.0:8080 \
     LOG_FORMAT=json \
     GRAPHIQL_ASSETS_DIR=/usr/share/uliga/graphiql
 EXPOSE 8080
