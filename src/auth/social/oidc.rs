@@ -192,20 +192,23 @@ impl Oidc {
         Ok(cache.keys.get(kid).cloned())
     }
 
+    /// The provider's keys. A provider that does not answer, or answers
+    /// with something other than a key set, is a dependency that is down:
+    /// UNAVAILABLE, and the member may try again.
     async fn fetch(&self, url: &str) -> AppResult<HashMap<String, DecodingKey>> {
+        let unavailable = |error: reqwest::Error| {
+            AppError::Unavailable(format!("JWKS fetch from {url} failed: {error}"))
+        };
         let set: JwkSet = self
             .http
             .get(url)
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)
-            .map_err(|error| {
-                tracing::warn!(%url, %error, "JWKS fetch failed");
-                AppError::internal(error)
-            })?
+            .map_err(unavailable)?
             .json()
             .await
-            .map_err(AppError::internal)?;
+            .map_err(unavailable)?;
         Ok(set
             .keys
             .iter()

@@ -325,6 +325,23 @@ async fn an_unknown_kid_after_a_key_rotation_refetches_the_keys() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_provider_whose_keys_cannot_be_fetched_is_unavailable() {
+    let google = Provider::start(GOOGLE_ISSUER, GOOGLE_CLIENT, vec![jwk("k1", KEY1)]).await;
+    // A port nobody listens on any more: the provider is down.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let app = TestApp::spawn_with(|config| {
+        configure(config, Some(&google), None);
+        config.oidc.google.jwks_url = format!("http://{closed}/jwks");
+    })
+    .await;
+    let body = social(&app, "GOOGLE", &google.token("g-9", "down@example.com")).await;
+    expect_error(&body, "UNAVAILABLE");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_existing_email_account_must_link_first() {
     let google = Provider::start(GOOGLE_ISSUER, GOOGLE_CLIENT, vec![jwk("k1", KEY1)]).await;
     let kakao = Provider::start(KAKAO_ISSUER, KAKAO_CLIENT, vec![jwk("k1", KEY1)]).await;
