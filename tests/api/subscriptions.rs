@@ -10,7 +10,7 @@ use tokio_tungstenite::{
 };
 
 use crate::support::{
-    Session, TestApp, expect_ok,
+    Session, TestApp, expect_error, expect_ok,
     ledgers::{category_id, shared_ledger},
     metric_value,
 };
@@ -371,6 +371,86 @@ async fn a_member_deleting_their_account_is_a_member_leaving_the_ledger() {
     assert_eq!(
         event["payload"]["data"]["ledgerChanged"],
         json!({ "kind": "MEMBER_LEFT", "actor": { "nickName": "goes" } })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_holds_at_most_50_subscriptions_and_leaving_ends_the_stream() {
+    let app = TestApp::spawn().await;
+    let admin = app.sign_up("many@example.com", "many").await;
+    let member = app.sign_up("leaver@example.com", "leaver").await;
+    let ledger = shared_ledger(&app, &admin, &[&member]).await;
+    let query = "subscription($l: ID!) { ledgerChanged(ledgerId: $l) { kind } }";
+    let mut socket = signed_in(app.address, &member).await;
+    for n in 0..50 {
+        let id = format!("s{n}");
+        send(&mut socket, json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": { "l": ledger } } })).await;
+    }
+    send(&mut socket, json!({ "id": "s50", "type": "subscribe", "payload": { "query": query, "variables": { "l": ledger } } })).await;
+    let refused = receive(&mut socket).await.unwrap();
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["id"], "s50");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "RATE_LIMITED");
+
+    // The member leaves: each of their 50 streams of the ledger ends.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let body = app
+        .gql_as(
+            &member,
+            "mutation($id: ID!) { leaveLedger(id: $id) }",
+            json!({ "id": ledger }),
+        )
+        .await;
+    expect_ok(&body);
+    let mut completed = std::collections::HashSet::new();
+    while completed.len() < 50 {
+        let message = receive(&mut socket).await.unwrap();
+        match message["type"].as_str() {
+            Some("next") => assert_eq!(
+                message["payload"]["data"]["ledgerChanged"]["kind"],
+                "MEMBER_LEFT"
+            ),
+            Some("complete") => {
+                completed.insert(message["id"].as_str().unwrap().to_owned());
+            }
+            other => panic!("unexpected {other:?}: {message}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mutation_that_fails_publishes_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.sign_up("rolled@example.com", "rolled").await;
+    let ledger = shared_ledger(&app, &admin, &[]).await;
+    let food = category_id(&app, &admin, &ledger, "🍽️ 식비").await;
+    let mut socket = signed_in(app.address, &admin).await;
+    subscribe(
+        &mut socket,
+        "f",
+        "subscription($l: ID!) { ledgerChanged(ledgerId: $l) { kind entryIds } }",
+        json!({ "l": ledger }),
+    )
+    .await;
+    // A batch whose second row is bad is rolled back whole: no event.
+    let row = |amount: i64| json!({ "type": "EXPENSE", "amount": amount, "date": "2026-05-02", "categoryId": food, "payment": "카드", "counterparty": "마트" });
+    let body = app
+        .gql_as(
+            &admin,
+            "mutation($l: ID!, $i: [EntryInput!]!) { createEntries(ledgerId: $l, inputs: $i) { incomeCount } }",
+            json!({ "l": ledger, "i": [row(1000), row(0)] }),
+        )
+        .await;
+    expect_error(&body, "BAD_USER_INPUT");
+    let body = app
+        .gql_as(&admin, CREATE_ENTRY, json!({ "l": ledger, "c": food }))
+        .await;
+    let created = expect_ok(&body)["createEntry"]["id"].clone();
+    // The first event is the entry that was written.
+    let event = receive(&mut socket).await.unwrap();
+    assert_eq!(
+        event["payload"]["data"]["ledgerChanged"],
+        json!({ "kind": "ENTRY_CREATED", "entryIds": [created] })
     );
 }
 
