@@ -252,6 +252,20 @@ async fn a_replica_lagging_past_the_limit_leaves_the_rotation_and_rejoins_once_c
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Readiness and the metrics show it out of the rotation, and how far behind.
+    let ready: serde_json::Value = reqwest::get(app.url("/health/ready"))
+        .await
+        .expect("ready")
+        .json()
+        .await
+        .expect("JSON");
+    let reported = ready["database"]
+        .as_array()
+        .and_then(|nodes| nodes.iter().find(|node| node["name"] == "replica1"))
+        .cloned()
+        .expect("replica1 is reported");
+    let in_rotation = metric_value(&app, "uliga_db_replica_in_rotation{node=\"replica1\"}").await;
+    let lag = metric_value(&app, "uliga_db_replica_lag_seconds{node=\"replica1\"}").await;
     writer.abort();
     topology.delay("replica1", 0).await;
     let rejoined = time_until(Duration::from_secs(15), || is_in_rotation(&app, "replica1")).await;
@@ -275,4 +289,11 @@ async fn a_replica_lagging_past_the_limit_leaves_the_rotation_and_rejoins_once_c
     };
     assert!(left <= over + Duration::from_secs(1), "{lines:#?}");
     assert!(rejoined.is_some(), "{lines:#?}");
+    assert_eq!(reported["inRotation"], false, "{ready:#}");
+    assert!(
+        reported["lagSeconds"].as_u64().is_some_and(|s| s >= 1),
+        "{ready:#}"
+    );
+    assert_eq!(in_rotation, 0.0);
+    assert!(lag >= 1.0, "uliga_db_replica_lag_seconds {lag}");
 }
