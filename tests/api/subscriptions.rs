@@ -224,12 +224,17 @@ async fn a_silent_connection_is_closed_with_4408() {
 async fn a_socket_is_closed_with_4401_after_its_token_expires() {
     let app = TestApp::spawn_with(|config| {
         config.auth.access_ttl = Duration::from_secs(1);
-        config.api.ws_token_grace = Duration::from_millis(500);
+        config.api.ws_token_grace = Duration::from_secs(2);
     })
     .await;
+    let before = std::time::Instant::now();
     let session = app.sign_up("expiring@example.com", "expiring").await;
     let mut socket = signed_in(app.address, &session).await;
     assert_eq!(receive(&mut socket).await, Err(4401));
+    // The token expired no earlier than `before` (its `exp` is in whole
+    // seconds), and the socket outlived it by the grace.
+    let lived = before.elapsed();
+    assert!(lived >= Duration::from_secs(2), "closed after {lived:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
