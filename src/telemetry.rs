@@ -117,33 +117,41 @@ pub fn recorder_kept_up(interval: Duration) -> PrometheusRecorder {
     recorder
 }
 
+/// A log writer for tests: what a subscriber writes, kept for the test to
+/// read.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub(crate) struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+#[cfg(test)]
+impl CapturedLog {
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned()
+    }
+}
+
+#[cfg(test)]
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::{
-        io,
-        sync::{Arc, Mutex},
-    };
-
     use super::*;
-
-    /// Collects what the layer writes, for the test to read.
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl io::Write for Lines {
-        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[test]
     fn a_json_line_names_the_request_span_once() {
-        let lines = Lines::default();
+        let lines = CapturedLog::default();
         let writer = lines.clone();
         let subscriber = tracing_subscriber::registry().with(json_lines(move || writer.clone()));
         tracing::subscriber::with_default(subscriber, || {
@@ -156,7 +164,7 @@ mod tests {
             let _entered = span.enter();
             tracing::info!(operation = "me", status = 200_u16, "graphql");
         });
-        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        let text = lines.text();
         let line: serde_json::Value = serde_json::from_str(text.trim_end()).unwrap();
         assert_eq!(line["message"], "graphql");
         assert_eq!(line["operation"], "me");

@@ -288,25 +288,22 @@ impl EntryMutation {
                         );
                     }
                     queries::delete(conn, &wanted).await?;
-                    let rows: Vec<_> = rows.into_iter().map(|(row, _)| row).collect();
-                    let mut by_ledger: HashMap<i64, Vec<i64>> = HashMap::new();
-                    for row in &rows {
-                        by_ledger.entry(row.ledger_id).or_default().push(row.id);
+                    let mut by_ledger: HashMap<i64, Vec<crate::entry::model::EntryRow>> =
+                        HashMap::new();
+                    for (row, _) in rows {
+                        by_ledger.entry(row.ledger_id).or_default().push(row);
                     }
-                    for (ledger, ids) in by_ledger {
-                        tombstones::record(conn, RowKind::Entry, LedgerId(ledger), &ids, now)
+                    for (ledger, rows) in &by_ledger {
+                        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+                        tombstones::record(conn, RowKind::Entry, LedgerId(*ledger), &ids, now)
                             .await?;
                     }
-                    Ok(rows)
+                    Ok(by_ledger)
                 }
                 .boxed()
             })
             .await?;
-        let mut by_ledger: HashMap<i64, Vec<&crate::entry::model::EntryRow>> = HashMap::new();
-        for row in &deleted {
-            by_ledger.entry(row.ledger_id).or_default().push(row);
-        }
-        for (ledger, rows) in by_ledger {
+        for (ledger, rows) in deleted {
             let change = LedgerChange::new(LedgerEventKind::EntryDeleted, LedgerId(ledger), viewer)
                 .with_entries(
                     rows.iter().map(|row| row.id).collect(),

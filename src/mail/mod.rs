@@ -66,34 +66,12 @@ impl Mailer {
 
 #[cfg(test)]
 mod tests {
-    use std::{
-        io,
-        sync::{Arc, Mutex},
-    };
-
     use super::*;
-
-    /// What the log received, shared with the subscriber that writes it.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl io::Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-            self.0
-                .lock()
-                .expect("not poisoned")
-                .extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::telemetry::CapturedLog;
 
     #[tokio::test]
     async fn without_smtp_the_mail_is_written_to_the_log() {
-        let captured = Captured::default();
+        let captured = CapturedLog::default();
         let writer = captured.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(move || writer.clone())
@@ -111,7 +89,7 @@ mod tests {
             .send("reader@example.com", verification_code_mail("482913", 5))
             .await;
         assert!(sent.is_ok());
-        let log = String::from_utf8(captured.0.lock().expect("not poisoned").clone()).unwrap();
+        let log = captured.text();
         assert!(log.contains("SMTP_URL is not set"), "{log}");
         for part in ["reader@example.com", "[우리가] 이메일 인증 코드", "482913"] {
             assert!(log.contains(part), "{part} is not in the log: {log}");
