@@ -22,7 +22,10 @@ use crate::{
     http::request_series::RequestSeries,
     mail::Mailer,
     notify::hub::Hub,
-    redis_store::Redis,
+    redis_store::{
+        Redis,
+        follow::{Followers, follow},
+    },
     telemetry,
 };
 
@@ -83,8 +86,17 @@ impl AppState {
         let redis = Redis::connect(&config.redis).await?;
         let db = Database::connect(&config.database, &redis).await?;
         let mailer = Mailer::from_config(&config.mail)?;
-        let hub = Hub::start(redis.clone(), &db);
-        let live_sessions = LiveSessions::start(config.auth.session_cache_ttl, redis.clone());
+        // One pub/sub connection per instance, whoever listens.
+        let mut followers = Followers::default();
+        let hub = Hub::start(
+            redis.clone(),
+            &db,
+            config.api.ws_event_buffer,
+            &mut followers,
+        );
+        let live_sessions =
+            LiveSessions::start(config.auth.session_cache_ttl, redis.clone(), &mut followers);
+        tokio::spawn(follow(redis.clone(), followers));
         let services = Services {
             hub,
             live_sessions,

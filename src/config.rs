@@ -171,6 +171,12 @@ pub struct ApiConfig {
     /// `WS_MAX_CONNECTIONS` (10000): WebSocket connections one instance holds;
     /// past it an upgrade is refused with 503, so the balancer tries another.
     pub ws_max_connections: usize,
+    /// `WS_EVENT_BUFFER` (1024): ledger and notification events an instance
+    /// holds for a subscription that has not yet taken them. One that falls
+    /// further behind skips the oldest, then makes up for them: it reads its
+    /// new notifications from MySQL, or checks that its member still belongs
+    /// to the ledger.
+    pub ws_event_buffer: usize,
     /// `TRUST_PROXY_HEADERS` (false): take the client address from X-Real-IP /
     /// X-Forwarded-For, as set by our nginx. Never enable without a proxy.
     pub trust_proxy_headers: bool,
@@ -319,6 +325,7 @@ impl Config {
                 ws_init_timeout: seconds_or("WS_INIT_TIMEOUT_SECONDS", 10)?,
                 ws_max_connections: parse_or("WS_MAX_CONNECTIONS", "10000")?,
                 ws_token_grace: seconds_or("WS_TOKEN_GRACE_SECONDS", 30)?,
+                ws_event_buffer: parse_or("WS_EVENT_BUFFER", "1024")?,
             },
             oidc: OidcConfig {
                 google: OidcProviderConfig::from_env(

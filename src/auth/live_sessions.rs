@@ -31,7 +31,7 @@ use crate::{
     ids::MemberId,
     redis_store::{
         Redis,
-        follow::{Follower, follow},
+        follow::{Follower, Followers},
     },
 };
 
@@ -111,20 +111,21 @@ impl LiveSessions {
         }
     }
 
-    /// Remembers for `ttl`, and follows the ended-sessions channel.
-    pub fn start(ttl: Duration, redis: Redis) -> Arc<Self> {
+    /// Remembers for `ttl`, and follows the ended-sessions channel as one
+    /// of the instance's `followers`.
+    pub fn start(ttl: Duration, redis: Redis, followers: &mut Followers) -> Arc<Self> {
         let live = Arc::new(Self::new(ttl));
         let listener = Listener {
             live: live.clone(),
             ended_channel: ended_channel(&redis),
             forgotten_channel: forgotten_channel(&redis),
-            redis: redis.clone(),
+            redis,
         };
         let channels = vec![
             listener.ended_channel.clone(),
             listener.forgotten_channel.clone(),
         ];
-        tokio::spawn(follow(redis, channels, listener));
+        followers.add(channels, listener);
         live
     }
 

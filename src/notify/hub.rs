@@ -1,6 +1,7 @@
 //! Ledger and notification events from Redis pub/sub, fanned out in process
-//! to every subscriber through a broadcast channel. The connection reconnects
-//! by itself when Redis drops (`redis_store::follow`); subscribers keep their
+//! to every subscriber through a broadcast channel. They are heard on the
+//! instance's one pub/sub connection, which reconnects by itself when Redis
+//! drops (`redis_store::follow`); subscribers keep their
 //! sockets, and notifications missed in the meantime are caught up from MySQL
 //! on the next event.
 
@@ -16,7 +17,7 @@ use crate::{
     notify::LedgerChange,
     redis_store::{
         Redis,
-        follow::{Follower, follow},
+        follow::{Follower, Followers},
     },
 };
 
@@ -54,9 +55,16 @@ impl Drop for SubscriberGuard {
 }
 
 impl Hub {
-    /// Starts the listener and the publisher of committed notifications.
-    pub fn start(redis: Redis, db: &Database) -> Arc<Self> {
-        let (sender, _) = broadcast::channel(1024);
+    /// Starts the publisher of committed notifications, and adds the
+    /// listener to the instance's `followers`. A subscriber more than
+    /// `buffer` events behind misses the oldest of them.
+    pub fn start(
+        redis: Redis,
+        db: &Database,
+        buffer: usize,
+        followers: &mut Followers,
+    ) -> Arc<Self> {
+        let (sender, _) = broadcast::channel(buffer);
         let hub = Arc::new(Self {
             sender,
             subscribers: AtomicI64::new(0),
@@ -66,7 +74,7 @@ impl Hub {
             ledger_channel: ledger_channel(&redis),
         };
         let channels = vec![ledger_channel(&redis), notification_channel(&redis)];
-        tokio::spawn(follow(redis.clone(), channels, relay));
+        followers.add(channels, relay);
         let (committed, recipients) = mpsc::unbounded_channel();
         db.on_commit(committed);
         tokio::spawn(publish_notifications(redis, recipients));

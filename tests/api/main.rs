@@ -11,6 +11,7 @@ mod connections;
 mod deleted_rows;
 mod delivery;
 mod entries;
+mod event_fanout;
 mod graphql_ws_client;
 mod http;
 mod invitations;

@@ -16,7 +16,7 @@ use crate::support::{
 };
 
 /// An expense of 5,000 on 2026-05-02 in ledger `$l`, category `$c`.
-const CREATE_ENTRY: &str = "mutation($l: ID!, $c: ID!) { createEntry(ledgerId: $l, input: { type: EXPENSE, amount: 5000, date: \"2026-05-02\", categoryId: $c, payment: \"카드\", counterparty: \"마트\" }) { id } }";
+pub(crate) const CREATE_ENTRY: &str = "mutation($l: ID!, $c: ID!) { createEntry(ledgerId: $l, input: { type: EXPENSE, amount: 5000, date: \"2026-05-02\", categoryId: $c, payment: \"카드\", counterparty: \"마트\" }) { id } }";
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -39,7 +39,7 @@ async fn send(socket: &mut Socket, message: Value) {
 }
 
 /// The next frame: a JSON message, or the close code.
-async fn receive(socket: &mut Socket) -> Result<Value, u16> {
+pub(crate) async fn receive(socket: &mut Socket) -> Result<Value, u16> {
     loop {
         let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
             .await
@@ -55,7 +55,7 @@ async fn receive(socket: &mut Socket) -> Result<Value, u16> {
     }
 }
 
-async fn signed_in(address: SocketAddr, session: &Session) -> Socket {
+pub(crate) async fn signed_in(address: SocketAddr, session: &Session) -> Socket {
     let mut socket = connect(address).await;
     send(&mut socket, json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", session.access) } })).await;
     assert_eq!(
@@ -65,7 +65,7 @@ async fn signed_in(address: SocketAddr, session: &Session) -> Socket {
     socket
 }
 
-async fn subscribe(socket: &mut Socket, id: &str, query: &str, variables: Value) {
+pub(crate) async fn subscribe(socket: &mut Socket, id: &str, query: &str, variables: Value) {
     send(socket, json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } })).await;
     // Give the subscription a moment to register with the hub.
     tokio::time::sleep(Duration::from_millis(150)).await;

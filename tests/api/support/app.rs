@@ -99,6 +99,7 @@ fn base_config(database: &str, redis_prefix: &str, smtp_port: u16) -> Config {
             ws_init_timeout: Duration::from_secs(10),
             ws_max_connections: 1000,
             ws_token_grace: Duration::from_secs(30),
+            ws_event_buffer: 1024,
         },
         // Social sign-in is off unless a test points it at its own provider.
         oidc: OidcConfig {

@@ -128,6 +128,29 @@ impl RedisServer {
         count - 1
     }
 
+    /// The pub/sub connections open on this server: how many channels each
+    /// is subscribed to, from `CLIENT LIST TYPE pubsub`.
+    pub async fn pubsub_clients(&self) -> Vec<u32> {
+        let client = redis::Client::open(self.url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let list: String = redis::cmd("CLIENT")
+            .arg("LIST")
+            .arg("TYPE")
+            .arg("pubsub")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        list.lines()
+            .map(|line| {
+                line.split(' ')
+                    .find_map(|field| field.strip_prefix("sub="))
+                    .expect("CLIENT LIST gives sub=")
+                    .parse()
+                    .unwrap()
+            })
+            .collect()
+    }
+
     async fn info(&self, section: &str) -> String {
         let client = redis::Client::open(self.url.as_str()).unwrap();
         let mut conn = client.get_multiplexed_async_connection().await.unwrap();
