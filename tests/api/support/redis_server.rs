@@ -24,8 +24,11 @@ pub struct RedisServer {
 
 impl RedisServer {
     /// Starts it on `port` and waits until it accepts connections. It keeps
-    /// an append-only file, as a production Redis would, so sessions survive
-    /// a restart on the same port.
+    /// an append-only file, synced every second as a production Redis would,
+    /// so sessions survive a restart on the same port (`stop` lets it write
+    /// the file out). Not synced on every write: each command would wait on
+    /// the disk, which the whole suite keeps busy, and the client gives up on
+    /// an answer after 500 ms.
     pub async fn start(port: u16) -> Self {
         let dir = std::env::temp_dir().join(format!("uliga-redis-{port}"));
         std::fs::create_dir_all(&dir).unwrap();
@@ -40,7 +43,7 @@ impl RedisServer {
                 "--appendonly",
                 "yes",
                 "--appendfsync",
-                "always",
+                "everysec",
             ])
             .arg("--dir")
             .arg(&dir)
@@ -85,8 +88,11 @@ impl RedisServer {
             .await
     }
 
+    /// Shuts it down as a service manager would (SIGTERM): its clients'
+    /// connections close, and it writes out its append-only file first.
     pub async fn stop(&mut self) {
-        self.process.kill().await.unwrap();
+        self.signal("-TERM");
+        self.process.wait().await.unwrap();
     }
 
     /// SIGSTOP: connections stay open and commands get no answer.
