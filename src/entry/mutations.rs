@@ -21,7 +21,7 @@ use crate::{
             check_memo, check_payment, no_null,
         },
         kind::EntryType,
-        model::NewEntry,
+        model::{EntryRow, NewEntry},
         queries,
         types::{Entry, entries_of},
     },
@@ -288,8 +288,7 @@ impl EntryMutation {
                         );
                     }
                     queries::delete(conn, &wanted).await?;
-                    let mut by_ledger: HashMap<i64, Vec<crate::entry::model::EntryRow>> =
-                        HashMap::new();
+                    let mut by_ledger: HashMap<i64, Vec<EntryRow>> = HashMap::new();
                     for (row, _) in rows {
                         by_ledger.entry(row.ledger_id).or_default().push(row);
                     }

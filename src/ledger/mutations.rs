@@ -322,13 +322,8 @@ impl LedgerMutation {
                 .boxed()
             })
             .await?;
-        let kind = if deleted {
-            LedgerEventKind::LedgerDeleted
-        } else {
-            LedgerEventKind::MemberLeft
-        };
         services
-            .notify(LedgerChange::new(kind, ledger, viewer))
+            .notify(LedgerChange::departure(ledger, viewer, deleted))
             .await;
         Ok(true)
     }

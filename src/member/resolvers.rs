@@ -18,7 +18,7 @@ use crate::{
         types::Me,
         values::{NickName, Password, UserName},
     },
-    notify::{LedgerChange, LedgerEventKind},
+    notify::LedgerChange,
 };
 
 #[derive(InputObject)]
@@ -148,13 +148,8 @@ impl ProfileMutation {
             .await?;
         // The shared ledgers hear of it as of any member leaving.
         for (ledger, deleted) in departures {
-            let kind = if deleted {
-                LedgerEventKind::LedgerDeleted
-            } else {
-                LedgerEventKind::MemberLeft
-            };
             services
-                .notify(LedgerChange::new(kind, ledger, member_id))
+                .notify(LedgerChange::departure(ledger, member_id, deleted))
                 .await;
         }
         services.sessions().end_all(member_id, None).await?;

@@ -55,6 +55,17 @@ impl LedgerChange {
         }
     }
 
+    /// A member leaving a shared ledger, by their own choice or by deleting
+    /// their account: the ledger went with them if they were its last member.
+    pub fn departure(ledger: LedgerId, member: MemberId, ledger_deleted: bool) -> Self {
+        let kind = if ledger_deleted {
+            LedgerEventKind::LedgerDeleted
+        } else {
+            LedgerEventKind::MemberLeft
+        };
+        Self::new(kind, ledger, member)
+    }
+
     pub fn categories(ledger: LedgerId, actor: MemberId) -> Self {
         Self::new(LedgerEventKind::CategoryChanged, ledger, actor)
     }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     Session, TestApp, expect_error, expect_ok,
-    ledgers::{category_id, private_ledger, shared_ledger},
+    ledgers::{category_id, leave_ledger, private_ledger, shared_ledger},
 };
 
 const FOOD: &str = "🍽️ 식비";
@@ -731,14 +731,7 @@ async fn balances_split_expenses_equally_and_add_up_to_zero() {
     );
 
     // A member who leaves takes their expenses out of the split.
-    let body = app
-        .gql_as(
-            &third,
-            "mutation($id: ID!) { leaveLedger(id: $id) }",
-            json!({ "id": ledger }),
-        )
-        .await;
-    expect_ok(&body);
+    leave_ledger(&app, &third, &ledger).await;
     assert_eq!(
         balances(&app, &first, &ledger).await,
         owned(&[("first", 25), ("second", -25)])

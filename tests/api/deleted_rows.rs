@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     Session, TestApp, expect_error, expect_ok,
-    ledgers::{category_id, entry_count, shared_ledger},
+    ledgers::{category_id, entry_count, leave_ledger, shared_ledger},
 };
 
 const CREATE_ENTRY: &str =
@@ -106,14 +106,7 @@ async fn an_entry_deleted_by_another_member_is_not_found_to_the_ledgers_members_
     assert_eq!(entry_count(&app, &member, &ledger).await, 1);
 
     // A member who has left the ledger no longer learns what happened in it.
-    expect_ok(
-        &app.gql_as(
-            &member,
-            "mutation($id: ID!) { leaveLedger(id: $id) }",
-            json!({ "id": ledger }),
-        )
-        .await,
-    );
+    leave_ledger(&app, &member, &ledger).await;
     answers(&app, &member, GET_ENTRY, &gone, "FORBIDDEN").await;
 }
 

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use crate::support::{
     Session, TestApp, VERIFICATION_SUBJECT, expect_error, expect_ok,
     ledgers::{
-        accept_invitation, create_ledger, invitations_of, notifications_of, pending_invitation,
-        shared_ledger,
+        accept_invitation, create_ledger, invitations_of, leave_ledger, notifications_of,
+        pending_invitation, shared_ledger,
     },
 };
 
@@ -540,14 +540,7 @@ async fn an_inviter_who_left_can_no_longer_cancel_but_the_admin_still_can() {
     let member = app.sign_up("member@example.com", "member").await;
     let ledger = shared_ledger(&app, &owner, &[&member]).await;
     let id = invite(&app, &member, &ledger, &["friend@example.com"]).await[0].clone();
-    let body = app
-        .gql_as(
-            &member,
-            "mutation($id: ID!) { leaveLedger(id: $id) }",
-            json!({ "id": ledger }),
-        )
-        .await;
-    expect_ok(&body);
+    leave_ledger(&app, &member, &ledger).await;
 
     let body = app.gql_as(&member, CANCEL, json!({ "id": id })).await;
     expect_error(&body, "FORBIDDEN");
@@ -708,14 +701,7 @@ async fn a_member_who_left_may_be_invited_again() {
     let owner = app.sign_up("owner@example.com", "owner").await;
     let friend = app.sign_up("friend@example.com", "friend").await;
     let ledger = shared_ledger(&app, &owner, &[&friend]).await;
-    let body = app
-        .gql_as(
-            &friend,
-            "mutation($id: ID!) { leaveLedger(id: $id) }",
-            json!({ "id": ledger }),
-        )
-        .await;
-    expect_ok(&body);
+    leave_ledger(&app, &friend, &ledger).await;
 
     invite(&app, &owner, &ledger, &["friend@example.com"]).await;
     let id = pending_invitation(&app, &friend, &ledger).await;

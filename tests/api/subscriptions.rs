@@ -11,7 +11,7 @@ use tokio_tungstenite::{
 
 use crate::support::{
     Session, TestApp, expect_error, expect_ok,
-    ledgers::{category_id, shared_ledger},
+    ledgers::{category_id, leave_ledger, shared_ledger},
     metric_value,
 };
 
@@ -399,14 +399,7 @@ async fn a_connection_holds_at_most_50_subscriptions_and_leaving_ends_the_stream
 
     // The member leaves: each of their 50 streams of the ledger ends.
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let body = app
-        .gql_as(
-            &member,
-            "mutation($id: ID!) { leaveLedger(id: $id) }",
-            json!({ "id": ledger }),
-        )
-        .await;
-    expect_ok(&body);
+    leave_ledger(&app, &member, &ledger).await;
     let mut completed = std::collections::HashSet::new();
     while completed.len() < 50 {
         let message = receive(&mut socket).await.unwrap();

@@ -25,6 +25,18 @@ pub async fn shared_ledger(app: &TestApp, owner: &Session, members: &[&Session])
     ledger_id
 }
 
+/// `member` leaves the shared ledger, which must succeed.
+pub async fn leave_ledger(app: &TestApp, member: &Session, ledger_id: &str) {
+    let body = app
+        .gql_as(
+            member,
+            "mutation($id: ID!) { leaveLedger(id: $id) }",
+            json!({ "id": ledger_id }),
+        )
+        .await;
+    expect_ok(&body);
+}
+
 /// The id of `member`'s pending invitation to `ledger_id`.
 pub async fn pending_invitation(app: &TestApp, member: &Session, ledger_id: &str) -> String {
     let body = app
