@@ -61,10 +61,13 @@ pub fn service(
 + Send
 + 'static {
     let api = state.services.config.api.clone();
+    // The request id wraps CORS, so that CORS's own answers (preflights)
+    // carry one too.
     ServiceBuilder::new()
         .map_response(security_headers::add)
-        .layer(cors(&api.cors_allowed_origins))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(cors(&api.cors_allowed_origins))
         // Trace's response body is a type of its own; CORS and the server
         // take axum's.
         .map_response(IntoResponse::into_response)
@@ -87,7 +90,6 @@ pub fn service(
                 .on_response(())
                 .on_request(()),
         )
-        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(DefaultBodyLimit::max(api.body_limit))
         .service(routes(state))
 }

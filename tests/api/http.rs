@@ -286,7 +286,21 @@ async fn every_response_carries_a_request_id() {
         .send()
         .await
         .unwrap();
-    assert!(response.headers().get("x-request-id").is_some());
+    let new_id = response.headers()["x-request-id"].to_str().unwrap();
+    let new_id = uuid::Uuid::parse_str(new_id).expect("a new request id is a UUID");
+    assert_eq!(new_id.get_version_num(), 4);
+
+    // A client's own id is kept, so that its logs and ours name the request
+    // alike.
+    let response = app
+        .client()
+        .post(app.url("/graphql"))
+        .header("x-request-id", "client-7f3a")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "client-7f3a");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -317,6 +331,9 @@ async fn responses_carry_security_headers_and_cors_allows_only_configured_origin
             .send()
     };
     let allowed = preflight("https://app.uliga.test").await.unwrap();
+    // CORS answers a preflight itself; it is sealed like any other answer.
+    assert!(allowed.headers().get("x-request-id").is_some());
+    assert_eq!(allowed.headers()["x-content-type-options"], "nosniff");
     assert_eq!(
         allowed.headers()["access-control-allow-origin"],
         "https://app.uliga.test"
