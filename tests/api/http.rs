@@ -331,7 +331,8 @@ async fn responses_carry_security_headers_and_cors_allows_only_configured_origin
             .send()
     };
     let allowed = preflight("https://app.uliga.test").await.unwrap();
-    // CORS answers a preflight itself; it is sealed like any other answer.
+    // CORS answers a preflight itself; the answer still carries the id and
+    // the security headers.
     assert!(allowed.headers().get("x-request-id").is_some());
     assert_eq!(allowed.headers()["x-content-type-options"], "nosniff");
     assert_eq!(
