@@ -2,9 +2,10 @@
 //! machine from the requests around it.
 //!
 //! A hash holds a core for tens of milliseconds, so hashing runs:
-//! - on its own threads, half the cores' worth, in the lowest scheduling
-//!   class (SCHED_IDLE): any other runnable work on the machine goes first,
-//!   and the hashes use what is left;
+//! - on its own threads, half the cores' worth, at the lowest priority
+//!   (nice 19): any other runnable work on the machine goes first, and the
+//!   hashes use what is left, or a small share when nothing is left (see
+//!   `pool`);
 //! - in slices of a millisecond with a rest after each (see `slices`), so
 //!   that a core running a hash goes idle often enough to take over work
 //!   waiting for the other core;

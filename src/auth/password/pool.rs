@@ -1,6 +1,6 @@
 //! The hashing threads, their queue, and how a result gets back.
 //!
-//! A hashing thread runs in Linux's lowest scheduling class, so it must
+//! A hashing thread runs at Linux's lowest normal priority, so it must
 //! never hold a lock that other threads wait for: preempted while holding
 //! it, it might not run again until a core had nothing else to do, and the
 //! waiters would stall with it. Handing a result to tokio, or sleeping in a
@@ -60,7 +60,7 @@ pub struct Hasher {
 }
 
 impl Hasher {
-    /// `threads` hashing threads in the lowest scheduling class,
+    /// `threads` hashing threads at the lowest priority,
     /// `places` for hashes running or waiting, and memory for as many
     /// threads.
     pub fn new(threads: usize, places: usize, memory: Memory) -> Self {
@@ -181,21 +181,25 @@ fn relay_results(shared: &Shared) {
     }
 }
 
-/// SCHED_IDLE, Linux's lowest scheduling class: a thread of any other class
-/// that becomes runnable preempts it at once, so the hashes run only on CPU
-/// time nothing else wants.
+/// The lowest priority of Linux's normal class (nice 19): a thread of
+/// higher priority that becomes runnable preempts it at once, so the hashes
+/// run on CPU time other work does not want; and when the cores never go
+/// idle, they still get a small share (about 1.5% of a core against each busy
+/// thread of nice 0), so a login still finishes. Linux's idle class
+/// (SCHED_IDLE) gets next to nothing then: with two busy processes on the two
+/// cores, every login ran into the request time limit (docs/DECISIONS.md).
 fn lower_this_threads_priority() {
     if let Err(error) = thread_priority::set_thread_priority_and_policy(
         thread_priority::thread_native_id(),
-        thread_priority::ThreadPriority::Min,
-        IDLE,
+        thread_priority::ThreadPriority::Crossplatform(thread_priority::ThreadPriorityValue::MIN),
+        NORMAL,
     ) {
         tracing::warn!(?error, "cannot lower the hashing thread's priority");
     }
 }
 
-const IDLE: thread_priority::ThreadSchedulePolicy = thread_priority::ThreadSchedulePolicy::Normal(
-    thread_priority::NormalThreadSchedulePolicy::Idle,
+const NORMAL: thread_priority::ThreadSchedulePolicy = thread_priority::ThreadSchedulePolicy::Normal(
+    thread_priority::NormalThreadSchedulePolicy::Other,
 );
 
 /// A place in the hashing queue, held from before the caller's other work
@@ -263,7 +267,7 @@ mod tests {
         Memory::new(threads, 4, Duration::from_millis(500))
     }
 
-    struct Policy(Option<thread_priority::ThreadSchedulePolicy>);
+    struct Policy(Option<thread_priority::ThreadSchedulePolicy>, i32);
 
     /// The size of the memory its job was lent.
     struct MemoryLent(usize);
@@ -277,7 +281,16 @@ mod tests {
     impl Work for Policy {
         fn run(&mut self, _memory: &mut [Block]) {
             self.0 = thread_priority::thread_schedule_policy().ok();
+            self.1 = this_threads_nice();
         }
+    }
+
+    /// The calling thread's nice value, as Linux reports it.
+    fn this_threads_nice() -> i32 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        // After the command's closing parenthesis: state is field 3, nice 19.
+        let after_command = &stat[stat.rfind(')').unwrap() + 2..];
+        after_command.split(' ').nth(16).unwrap().parse().unwrap()
     }
 
     struct Double(u32);
@@ -325,11 +338,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn hashing_threads_run_in_the_idle_class_and_only_they() {
+    async fn hashing_threads_run_at_the_lowest_normal_priority_and_only_they() {
         let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 1, test_memory(1))));
-        let policy = hasher.reserve().unwrap().run(Policy(None)).await.unwrap();
-        assert_eq!(policy.0, Some(IDLE));
-        assert_ne!(thread_priority::thread_schedule_policy().ok(), Some(IDLE));
+        let policy = hasher
+            .reserve()
+            .unwrap()
+            .run(Policy(None, 0))
+            .await
+            .unwrap();
+        assert_eq!(policy.0, Some(NORMAL));
+        assert_eq!(policy.1, 19);
+        assert_eq!(this_threads_nice(), 0);
     }
 
     #[tokio::test]

@@ -1,6 +1,6 @@
 //! Hashing in slices of a millisecond, with a rest after each.
 //!
-//! A hashing thread in the idle class gives way at once to a thread that
+//! A hashing thread at the lowest priority gives way at once to a thread that
 //! wakes on its core, but not to work already waiting for the other core:
 //! Linux moves such work over when a core goes idle, or else at its next
 //! balancing tick (4 ms apart here), and a core running a hash does not go
@@ -8,10 +8,10 @@
 //! preempted on the other core then waits there for its turn.
 //!
 //! Measured on two cores, with `ledger(id)` paced at half its saturation
-//! and its p99 compared with the same load alone: an idle-class thread busy
-//! in stretches of 15 ms, each followed by an equal rest, raised the p99
-//! 2.9-3.0 times; in stretches of 4 ms, 2.5-2.6 times; in stretches of 1 ms,
-//! 1.5-1.9 times (docs/BENCHMARKS.md, "Login flood").
+//! and its p99 compared with the same load alone: a thread of Linux's idle
+//! class busy in stretches of 15 ms, each followed by an equal rest, raised
+//! the p99 2.9-3.0 times; in stretches of 4 ms, 2.5-2.6 times; in stretches
+//! of 1 ms, 1.5-1.9 times (docs/BENCHMARKS.md, "Login flood").
 //!
 //! So while a hash runs, a timer signals its thread after each millisecond,
 //! and the signal's handler sleeps for a millisecond: the core goes idle,

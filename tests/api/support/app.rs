@@ -89,8 +89,8 @@ fn base_config(database: &str, redis_prefix: &str, smtp_port: u16) -> Config {
             max_root_fields: 20,
             body_limit: 64 << 10,
             // Not the 5 s of production: tests run beside each other on
-            // two cores, and the password hashes of their sign-ups run in
-            // the idle scheduling class, which yields to all of that load.
+            // two cores, and the password hashes of their sign-ups run at
+            // the lowest priority, which yields to all of that load.
             // Seen here: a sign-up past 5 s while both cores were busy with
             // other tests. The tests of the time limit set their own.
             request_timeout: Duration::from_secs(30),
