@@ -191,6 +191,8 @@ fn relay_results(shared: &Shared) {
 fn lower_this_threads_priority() {
     if let Err(error) = thread_priority::set_thread_priority_and_policy(
         thread_priority::thread_native_id(),
+        // The crate's lowest portable priority is nice 19 on Linux (the
+        // test below reads it back).
         thread_priority::ThreadPriority::Crossplatform(thread_priority::ThreadPriorityValue::MIN),
         NORMAL,
     ) {
@@ -267,7 +269,12 @@ mod tests {
         Memory::new(threads, 4, Duration::from_millis(500))
     }
 
-    struct Policy(Option<thread_priority::ThreadSchedulePolicy>, i32);
+    /// The scheduling policy and nice value of the thread that ran it.
+    #[derive(Default)]
+    struct Policy {
+        policy: Option<thread_priority::ThreadSchedulePolicy>,
+        nice: i32,
+    }
 
     /// The size of the memory its job was lent.
     struct MemoryLent(usize);
@@ -280,8 +287,8 @@ mod tests {
 
     impl Work for Policy {
         fn run(&mut self, _memory: &mut [Block]) {
-            self.0 = thread_priority::thread_schedule_policy().ok();
-            self.1 = this_threads_nice();
+            self.policy = thread_priority::thread_schedule_policy().ok();
+            self.nice = this_threads_nice();
         }
     }
 
@@ -340,14 +347,14 @@ mod tests {
     #[tokio::test]
     async fn hashing_threads_run_at_the_lowest_normal_priority_and_only_they() {
         let hasher: &'static Hasher = Box::leak(Box::new(Hasher::new(1, 1, test_memory(1))));
-        let policy = hasher
+        let ran = hasher
             .reserve()
             .unwrap()
-            .run(Policy(None, 0))
+            .run(Policy::default())
             .await
             .unwrap();
-        assert_eq!(policy.0, Some(NORMAL));
-        assert_eq!(policy.1, 19);
+        assert_eq!(ran.policy, Some(NORMAL));
+        assert_eq!(ran.nice, 19);
         assert_eq!(this_threads_nice(), 0);
     }
 
