@@ -58,10 +58,14 @@ impl Services {
     }
 }
 
-/// The HTTP layer's state.
+/// The HTTP layer's state: its parts behind one `Arc`. axum clones the
+/// state for every request, and each clone, and each drop, of a part's own
+/// `Arc` is an atomic count on a cache line that both cores' requests write.
 #[derive(Clone)]
-pub struct AppState {
-    /// Shared, not copied: axum clones the state for every request.
+pub struct AppState(Arc<AppParts>);
+
+/// What `AppState` holds, reached through it (`Deref`).
+pub struct AppParts {
     pub services: Arc<Services>,
     pub schema: UligaSchema,
     /// The same schema without async-graphql's validation rules, for
@@ -70,12 +74,20 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Set on SIGTERM: readiness turns false so the balancer stops sending,
     /// and open WebSockets are closed with "going away".
-    pub draining: Arc<watch::Sender<bool>>,
+    pub draining: watch::Sender<bool>,
     /// One permit per open WebSocket connection.
     pub sockets: Arc<tokio::sync::Semaphore>,
-    pub documents: Arc<ParsedDocuments>,
-    pub validated: Arc<ValidatedQueries>,
-    pub request_series: Arc<RequestSeries>,
+    pub documents: ParsedDocuments,
+    pub validated: ValidatedQueries,
+    pub request_series: RequestSeries,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -115,17 +127,17 @@ impl AppState {
         // The recorder first: `ValidatedQueries` makes its counters' handles
         // when built, and a handle belongs to the recorder it was made from.
         let metrics = telemetry::metrics_handle();
-        Ok(Self {
+        Ok(Self(Arc::new(AppParts {
             schema: build_schema(services.clone(), ValidationMode::Strict),
             schema_without_rules: build_schema(services.clone(), ValidationMode::Fast),
             services: Arc::new(services),
             metrics,
-            draining: Arc::new(watch::Sender::new(false)),
+            draining: watch::Sender::new(false),
             sockets,
-            documents: Arc::default(),
-            validated: Arc::default(),
-            request_series: Arc::default(),
-        })
+            documents: ParsedDocuments::default(),
+            validated: ValidatedQueries::default(),
+            request_series: RequestSeries::default(),
+        })))
     }
 
     /// The schema to run a request on, given its validation.
