@@ -66,7 +66,7 @@ pub struct AppState(Arc<AppParts>);
 
 /// What `AppState` holds, reached through it (`Deref`).
 pub struct AppParts {
-    pub services: Arc<Services>,
+    pub services: Services,
     pub schema: UligaSchema,
     /// The same schema without async-graphql's validation rules, for
     /// requests whose exact bytes passed them before (`validated`).
@@ -130,7 +130,7 @@ impl AppState {
         Ok(Self(Arc::new(AppParts {
             schema: build_schema(services.clone(), ValidationMode::Strict),
             schema_without_rules: build_schema(services.clone(), ValidationMode::Fast),
-            services: Arc::new(services),
+            services,
             metrics,
             draining: watch::Sender::new(false),
             sockets,

@@ -2,13 +2,13 @@
 //!
 //! A hashing thread runs at Linux's lowest normal priority, so it must
 //! never hold a lock that other threads wait for: preempted while holding
-//! it, it might not run again until a core had nothing else to do, and the
-//! waiters would stall with it. Handing a result to tokio, or sleeping in a
-//! thread pool's condition variable, takes such locks. So:
+//! it on busy cores, it gets a core back only for its small share of the
+//! time, and the waiters would stall with it. Handing a result to tokio, or
+//! sleeping in a thread pool's condition variable, takes such locks. So:
 //! - jobs arrive in a fixed-size lock-free queue, and the thread sleeps
 //!   with `park`, which is a futex on an atomic, not a mutex;
-//! - finished jobs go to a second lock-free queue, and a relay thread of
-//!   the normal class wakes the waiting tasks;
+//! - finished jobs go to a second lock-free queue, and a relay thread at
+//!   the default priority wakes the waiting tasks;
 //! - a hashing thread allocates nothing and frees nothing (but for a
 //!   panic's report): inputs and results travel in the job, which its
 //!   caller drops, and its Argon2 memory is lent to it for each job (see
